@@ -1,0 +1,64 @@
+"""Environment IDs, registered with gymnasium when ``pendulum_zoo`` is imported."""
+
+from __future__ import annotations
+
+import gymnasium
+
+MAX_EPISODE_STEPS = 1000  # pybullet_envs/__init__.py registers max_episode_steps=1000
+
+_ENTRY = "pendulum_zoo.envs.pendulum:"
+
+# ID -> (class, track half width): the four tasks of the synaptolytic-learning article.
+ENV_SPECS: dict[str, tuple[str, float]] = {
+    "pendulum_zoo/InvertedPendulum-v0": ("InvertedPendulumEnv", 1.0),
+    "pendulum_zoo/InvertedPendulumSwingup-v0": ("InvertedPendulumSwingupEnv", 1.0),
+    "pendulum_zoo/InvertedPendulumWide-v0": ("InvertedPendulumEnv", 2.0),
+    "pendulum_zoo/InvertedPendulumSwingupWide-v0": ("InvertedPendulumSwingupEnv", 2.0),
+}
+
+# Legacy pybullet_envs names, so code written for them runs after `import pendulum_zoo`.
+LEGACY_ALIASES: dict[str, str] = {
+    "InvertedPendulumBulletEnv-v0": "pendulum_zoo/InvertedPendulum-v0",
+    "InvertedPendulumSwingupBulletEnv-v0": "pendulum_zoo/InvertedPendulumSwingup-v0",
+}
+
+ENV_IDS: tuple[str, ...] = tuple(ENV_SPECS) + tuple(LEGACY_ALIASES)
+
+
+def canonical_env_id(env_id: str) -> str:
+    """The ``pendulum_zoo/...`` ID for ``env_id`` (legacy aliases resolved), or ValueError if unknown."""
+    if not isinstance(env_id, str):
+        raise TypeError(f"env ID must be a string, got {env_id!r}")
+    name = env_id.split(":", 1)[1] if env_id.startswith("pendulum_zoo:") else env_id
+    name = LEGACY_ALIASES.get(name, name)
+    if name not in ENV_SPECS:
+        raise ValueError(f"unknown environment {env_id!r}; choose one of: {', '.join(ENV_IDS)}")
+    return name
+
+
+def is_swingup(env_id: str) -> bool:
+    return ENV_SPECS[canonical_env_id(env_id)][0] == "InvertedPendulumSwingupEnv"
+
+
+def track_half_width(env_id: str) -> float:
+    return ENV_SPECS[canonical_env_id(env_id)][1]
+
+
+def register_envs() -> None:
+    """Register every ID with gymnasium (idempotent)."""
+    for env_id, (cls, half_width) in ENV_SPECS.items():
+        _register(env_id, cls, half_width)
+    for alias, target in LEGACY_ALIASES.items():
+        cls, half_width = ENV_SPECS[target]
+        _register(alias, cls, half_width)
+
+
+def _register(env_id: str, cls: str, half_width: float) -> None:
+    if env_id in gymnasium.registry:
+        return
+    gymnasium.register(
+        id=env_id,
+        entry_point=_ENTRY + cls,
+        max_episode_steps=MAX_EPISODE_STEPS,
+        kwargs={"track_half_width": half_width},
+    )
