@@ -6,7 +6,6 @@ import argparse
 import sys
 
 import gymnasium
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 

@@ -29,6 +29,19 @@ BALANCE_ANGLE_LIMIT = 0.2  # gym_pendulum_envs: done = np.abs(theta) > .2
 RENDER_WIDTH, RENDER_HEIGHT = 320, 240
 
 
+def initial_pole_angle(np_random: np.random.Generator, swingup: bool) -> float:
+    """The episode's starting pole angle, from the environment's random generator."""
+    # robot_pendula.InvertedPendulum.robot_specific_reset: one uniform draw, swing-up adds 3.1415
+    u = np_random.uniform(low=-INITIAL_ANGLE_RANGE, high=INITIAL_ANGLE_RANGE)
+    return SWINGUP_OFFSET + u if swingup else u
+
+
+def seeded_pole_angle(seed: int, swingup: bool) -> float:
+    """The starting pole angle of ``env.reset(seed=seed)``."""
+    np_random, _ = gymnasium.utils.seeding.np_random(seed)
+    return initial_pole_angle(np_random, swingup)
+
+
 def action_to_force(action: Any) -> float:
     """The slider force for ``action``: ``100 * clip(action[0], -1, 1)``, after checking the action.
 
@@ -147,9 +160,7 @@ class InvertedPendulumEnv(gymnasium.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
         physics = self._open_physics()
-        # robot_pendula.InvertedPendulum.robot_specific_reset: one uniform draw, swing-up adds 3.1415
-        u = self.np_random.uniform(low=-INITIAL_ANGLE_RANGE, high=INITIAL_ANGLE_RANGE)
-        state = physics.reset(SWINGUP_OFFSET + u if self.swingup else u)
+        state = physics.reset(initial_pole_angle(self.np_random, self.swingup))
         self._needs_reset = False
         return _observation(state), {}
 

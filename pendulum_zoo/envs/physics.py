@@ -8,7 +8,6 @@ the gymnasium environment and the population evaluator both drive the pendulum t
 
 from __future__ import annotations
 
-import math
 
 from pendulum_zoo.envs._pybullet import pybullet
 

@@ -1,0 +1,123 @@
+"""Many pendulums in one process, stepped in lock-step with one batched policy computation per step.
+
+A ``LockstepRunner`` owns ``slots`` physics clients (pybullet clients are costly: about 20 ms and 28 MB
+each, so a runner keeps a few dozen and reuses them). Jobs are episodes: "run policy ``w`` from pole angle
+``a``". Every slot runs one job at a time; when a job's episode ends the slot takes the next job at once, so
+no client idles while work remains. A job's result depends only on its own policy and angle, never on the
+slot it ran in or on its neighbours (see ``policies.forward_rows``), so any split of the jobs across slots,
+runners or processes gives bit-identical returns.
+
+The per-slot step repeats what ``InvertedPendulumEnv.step`` does, in the same arithmetic (the tests check
+that returns through this runner equal those through ``gymnasium.make``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from pendulum_zoo.envs._pybullet import pybullet
+from pendulum_zoo.envs.pendulum import BALANCE_ANGLE_LIMIT
+from pendulum_zoo.envs.physics import FORCE_SCALE, HINGE, SLIDER, PendulumPhysics
+from pendulum_zoo.policies import N_INPUTS, NUM_PARAMS, expand_rows, forward_rows
+
+DEFAULT_SLOTS = 32  # measured: more clients per process thrash the CPU caches and slow every step
+
+
+class LockstepRunner:
+    """Runs episodes of many policies at once on ``slots`` private physics clients."""
+
+    def __init__(self, track_half_width: float, swingup: bool, max_episode_steps: int = 1000,
+                 slots: int = DEFAULT_SLOTS) -> None:
+        if slots < 1:
+            raise ValueError(f"slots must be at least 1, got {slots}")
+        if max_episode_steps < 1:
+            raise ValueError(f"max_episode_steps must be at least 1, got {max_episode_steps}")
+        self.swingup = swingup
+        self.max_episode_steps = int(max_episode_steps)
+        self._physics = [PendulumPhysics(track_half_width) for _ in range(slots)]
+
+    @property
+    def slots(self) -> int:
+        return len(self._physics)
+
+    def close(self) -> None:
+        for physics in self._physics:
+            physics.close()
+        self._physics = []
+
+    def run(self, params: np.ndarray, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Run job ``j``: policy ``params[j]`` (``(J, 192)``) from pole angle ``angles[j]``.
+
+        Returns ``(returns, lengths)``, float64 and int64 arrays of shape ``(J,)``.
+        """
+        params = np.asarray(params, dtype=np.float64)
+        angles = np.asarray(angles, dtype=np.float64)
+        jobs = len(angles)
+        if params.shape != (jobs, NUM_PARAMS):
+            raise ValueError(f"params must have shape ({jobs}, {NUM_PARAMS}), got {params.shape}")
+        returns = np.zeros(jobs)
+        lengths = np.zeros(jobs, dtype=np.int64)
+        if jobs == 0:
+            return returns, lengths
+        width = min(self.slots, jobs)
+        physics = self._physics[:width]
+        clients = [p.client for p in physics]
+        cart = physics[0].cart  # the same body index in every client
+        w1, w2 = expand_rows(params, np.arange(width))
+        observations = np.zeros((N_INPUTS, width))
+        job_of_slot = list(range(width))
+        total = [0.0] * width
+        steps = [0] * width
+        active = list(range(width))
+        next_job = width
+        for slot in range(width):
+            _put_observation(observations, slot, physics[slot].reset(float(angles[slot])))
+
+        set_motor, step, joint_states = pybullet.setJointMotorControl2, pybullet.stepSimulation, pybullet.getJointStates
+        torque, joints, cos, sin = pybullet.TORQUE_CONTROL, (SLIDER, HINGE), math.cos, math.sin
+        swingup, limit, cap = self.swingup, BALANCE_ANGLE_LIMIT, self.max_episode_steps
+        while active:
+            # InvertedPendulumEnv.step's action_to_force: 100 * clip(action, -1, 1); tanh keeps it in range.
+            forces = (FORCE_SCALE * np.clip(forward_rows(w1, w2, observations), -1.0, 1.0).astype(np.float64)).tolist()
+            columns = []
+            finished = []
+            for slot in active:
+                client = clients[slot]
+                set_motor(cart, SLIDER, torque, 0.0, 0.0, forces[slot], 0.1, 1.0, -1.0, client)
+                step(client)
+                (x, x_dot, _, _), (theta, theta_dot, _, _) = joint_states(cart, joints, client)
+                steps[slot] += 1
+                if swingup:
+                    total[slot] += cos(theta)
+                    ended = steps[slot] >= cap
+                else:
+                    total[slot] += 1.0
+                    ended = abs(theta) > limit or steps[slot] >= cap
+                if ended:
+                    finished.append(slot)
+                else:
+                    columns.append((slot, x, x_dot, cos(theta), sin(theta), theta_dot))
+            if columns:
+                block = np.array(columns)
+                index = block[:, 0].astype(np.intp)
+                observations[:, index] = block[:, 1:].T
+            for slot in finished:
+                job = job_of_slot[slot]
+                returns[job], lengths[job] = total[slot], steps[slot]
+                if next_job < jobs:
+                    job_of_slot[slot] = next_job
+                    total[slot], steps[slot] = 0.0, 0
+                    job_w1, job_w2 = expand_rows(params, [next_job])
+                    w1[:, slot], w2[slot] = job_w1[:, 0], job_w2[0]
+                    _put_observation(observations, slot, physics[slot].reset(float(angles[next_job])))
+                    next_job += 1
+                else:
+                    active.remove(slot)
+        return returns, lengths
+
+
+def _put_observation(observations: np.ndarray, slot: int, state: tuple[float, float, float, float]) -> None:
+    x, x_dot, theta, theta_dot = state
+    observations[:, slot] = (x, x_dot, math.cos(theta), math.sin(theta), theta_dot)
