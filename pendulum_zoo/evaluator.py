@@ -14,7 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from pendulum_zoo.envs.pendulum import seeded_pole_angle
-from pendulum_zoo.envs.registration import canonical_env_id, is_swingup, track_half_width
+from pendulum_zoo.envs.registration import (
+    canonical_env_id,
+    is_swingup,
+    track_half_width,
+)
 from pendulum_zoo.lockstep import DEFAULT_SLOTS, LockstepRunner
 from pendulum_zoo.policies import as_population
 from pendulum_zoo.workers import WorkerProcess, run_tasks

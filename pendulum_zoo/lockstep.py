@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pybullet
 
-from pendulum_zoo.envs._pybullet import pybullet
 from pendulum_zoo.envs.pendulum import BALANCE_ANGLE_LIMIT
 from pendulum_zoo.envs.physics import FORCE_SCALE, HINGE, SLIDER, PendulumPhysics
 from pendulum_zoo.policies import N_INPUTS, NUM_PARAMS, expand_rows, forward_rows

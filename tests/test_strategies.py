@@ -10,8 +10,12 @@ import numpy as np
 import pytest
 
 from pendulum_zoo.policies import NUM_PARAMS
-from pendulum_zoo.strategies import (STRATEGIES, get_strategy_class, make_strategy,
-                                     strategy_from_state_dict)
+from pendulum_zoo.strategies import (
+    STRATEGIES,
+    get_strategy_class,
+    make_strategy,
+    strategy_from_state_dict,
+)
 from pendulum_zoo.strategies.base import ranked
 from pendulum_zoo.strategies.cma import CMA
 from pendulum_zoo.strategies.cma_layerwise import CMALayerwise

@@ -10,7 +10,7 @@ from typing import Any
 
 import gymnasium
 import numpy as np
-from pendulum_zoo.envs._pybullet import pybullet
+import pybullet
 from gymnasium import spaces
 from gymnasium.error import ClosedEnvironmentError, ResetNeeded
 

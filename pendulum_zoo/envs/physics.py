@@ -8,8 +8,7 @@ the gymnasium environment and the population evaluator both drive the pendulum t
 
 from __future__ import annotations
 
-
-from pendulum_zoo.envs._pybullet import pybullet
+import pybullet
 
 from pendulum_zoo.envs.mjcf import check_track_half_width, mjcf_file
 

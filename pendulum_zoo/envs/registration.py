@@ -31,6 +31,8 @@ def canonical_env_id(env_id: str) -> str:
         raise TypeError(f"env ID must be a string, got {env_id!r}")
     name = env_id.split(":", 1)[1] if env_id.startswith("pendulum_zoo:") else env_id
     name = LEGACY_ALIASES.get(name, name)
+    if "/" not in name and f"pendulum_zoo/{name}" in ENV_SPECS:  # the namespace may be left out
+        name = f"pendulum_zoo/{name}"
     if name not in ENV_SPECS:
         raise ValueError(f"unknown environment {env_id!r}; choose one of: {', '.join(ENV_IDS)}")
     return name

@@ -22,6 +22,11 @@ def get_strategy_class(name: str) -> type[Strategy]:
         raise ValueError(f"unknown algorithm {name!r}; choose one of: {', '.join(sorted(STRATEGIES))}") from None
 
 
+def algorithm_names() -> list[str]:
+    _load_builtins()
+    return sorted(STRATEGIES)
+
+
 def make_strategy(name: str, population_size: int, seed: int, **hyperparameters: Any) -> Strategy:
     """A new strategy by name (``mk1``, ``mk2``, ``cma-layerwise``, ``cma``)."""
     return get_strategy_class(name)(population_size, seed, **hyperparameters)
@@ -35,4 +40,4 @@ def _load_builtins() -> None:
     from pendulum_zoo.strategies import cma, cma_layerwise, mk1, mk2  # noqa: F401  (they register themselves)
 
 
-__all__ = ["STRATEGIES", "Strategy", "get_strategy_class", "make_strategy", "register", "strategy_from_state_dict"]
+__all__ = ["STRATEGIES", "Strategy", "algorithm_names", "get_strategy_class", "make_strategy", "register", "strategy_from_state_dict"]

@@ -1,0 +1,159 @@
+"""The trainer: solving, worker independence, resume, checkpoints, champion files, bad configurations."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from pendulum_zoo.policy_file import load_policy
+from pendulum_zoo.training import TrainConfig, read_log, train
+
+BALANCE = "pendulum_zoo/InvertedPendulum-v0"
+
+
+def without_wall_time(records):
+    return [{k: v for k, v in r.items() if k != "wall_time"} for r in records]
+
+
+@pytest.mark.parametrize("algorithm", ("mk1", "mk2", "cma-layerwise", "cma"))
+def test_every_strategy_solves_the_balance_task_from_a_small_budget(algorithm):
+    config = TrainConfig(algorithm, BALANCE, seed=0, population_size=64, episodes=2, min_generations=0,
+                         max_generations=30)
+    result = train(config, workers=1)
+    assert result.solved and result.card["stop_reason"] == "solved"
+    assert result.card["training_fitness"] >= 999.5
+    assert result.card["total_steps"] == result.log[-1]["env_steps"]
+    if algorithm.startswith("mk"):
+        assert set(np.unique(result.champion)) <= {0.0, 1.0}
+
+
+def short_run(algorithm, **changes):
+    values = dict(seed=3, population_size=12, episodes=2, threshold=2000.0, min_generations=0, max_generations=5)
+    values.update(changes)
+    return TrainConfig(algorithm, BALANCE, **values)
+
+
+@pytest.mark.parametrize("algorithm", ("mk1", "cma"))
+def test_the_number_of_workers_never_changes_the_run(algorithm):
+    one = train(short_run(algorithm), workers=1)
+    two = train(short_run(algorithm), workers=2)
+    assert np.array_equal(one.champion, two.champion)
+    assert without_wall_time(one.log) == without_wall_time(two.log)
+
+
+@pytest.mark.parametrize("algorithm", ("mk1", "mk2", "cma-layerwise", "cma"))
+def test_resume_ends_with_exactly_the_uninterrupted_champion(tmp_path, algorithm):
+    straight = train(short_run(algorithm), tmp_path / "straight", workers=1)
+
+    def interrupt(record):
+        if record["generation"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(short_run(algorithm), tmp_path / "resumed", workers=1, callback=interrupt)
+    assert len(read_log(tmp_path / "resumed" / "log.jsonl")) == 3
+    resumed = train(short_run(algorithm), tmp_path / "resumed", workers=1, resume=True)
+    assert np.array_equal(straight.champion, resumed.champion)
+    assert without_wall_time(read_log(tmp_path / "straight" / "log.jsonl")) == \
+        without_wall_time(read_log(tmp_path / "resumed" / "log.jsonl"))
+    straight_card = {k: v for k, v in straight.card.items() if k != "wall_time_s"}
+    resumed_card = {k: v for k, v in resumed.card.items() if k != "wall_time_s"}
+    assert straight_card == resumed_card
+
+
+def test_resume_drops_log_lines_written_after_the_last_checkpoint(tmp_path):
+    folder = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(short_run("mk1"), folder, workers=1,
+              callback=lambda r: (_ for _ in ()).throw(KeyboardInterrupt) if r["generation"] == 1 else None)
+    with open(folder / "log.jsonl", "a", encoding="utf-8") as stream:
+        stream.write(json.dumps({"generation": 2, "stale": True}) + "\n")
+        stream.write('{"generation": 3, "torn')  # a crash mid-line
+    resumed = train(short_run("mk1"), folder, workers=1, resume=True)
+    log = read_log(folder / "log.jsonl")
+    assert [r["generation"] for r in log] == [0, 1, 2, 3, 4]
+    assert not any("stale" in r for r in log)
+    assert resumed.card["generations"] == 5
+
+
+def test_resuming_a_finished_run_returns_its_champion_without_more_work(tmp_path):
+    first = train(short_run("mk2"), tmp_path / "run", workers=1)
+    again = train(short_run("mk2"), tmp_path / "run", workers=1, resume=True)
+    assert np.array_equal(first.champion, again.champion)
+    assert len(read_log(tmp_path / "run" / "log.jsonl")) == 5
+
+
+def test_the_saved_champion_round_trips_exactly(tmp_path):
+    result = train(short_run("cma"), tmp_path / "run", workers=1)
+    params, card = load_policy(tmp_path / "run" / "champion.json")
+    assert np.array_equal(params, result.champion)
+    assert card == result.card
+    for key in ("algorithm", "env_id", "seed", "hyperparameters", "generations", "steps_to_solve", "total_steps",
+                "wall_time_s", "connections", "package_version"):
+        assert key in card
+    assert card["hyperparameters"]["strategy"]["initial_sigma"] == 0.5
+
+
+def test_stops_at_the_threshold_only_after_min_generations():
+    result = train(short_run("cma", threshold=0.0, min_generations=3), workers=1)
+    assert result.card["generations"] == 3
+    assert result.card["solved_generation"] == 0
+    assert result.card["steps_to_solve"] == result.log[0]["env_steps"]
+
+
+def test_log_records_hold_the_documented_fields(tmp_path):
+    train(short_run("mk1", max_generations=2), tmp_path / "run", workers=1)
+    records = read_log(tmp_path / "run" / "log.jsonl")
+    for field in ("generation", "env_steps", "wall_time", "best_fitness", "elite_fitness_mean",
+                  "population_fitness_mean", "best_connections", "population_connections_mean", "mutation_rate"):
+        assert field in records[0]
+    assert records[1]["env_steps"] > records[0]["env_steps"]
+    assert 0.001 <= records[1]["mutation_rate"] <= 0.125
+
+
+def test_an_existing_run_is_never_overwritten(tmp_path):
+    train(short_run("mk1", max_generations=1), tmp_path / "run", workers=1)
+    before = (tmp_path / "run" / "champion.json").read_bytes()
+    with pytest.raises(ValueError, match="already holds a run"):
+        train(short_run("mk1", max_generations=1), tmp_path / "run", workers=1)
+    assert (tmp_path / "run" / "champion.json").read_bytes() == before
+
+
+def test_resume_checks_the_configuration_and_the_checkpoint(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        train(short_run("mk1"), tmp_path / "empty", workers=1, resume=True)
+    train(short_run("mk1", max_generations=1), tmp_path / "run", workers=1)
+    with pytest.raises(ValueError, match="population_size"):
+        train(short_run("mk1", max_generations=1, population_size=14), tmp_path / "run", workers=1, resume=True)
+
+
+@pytest.mark.parametrize(("changes", "message"), (
+    ({"population_size": 1}, "population_size must be at least 2"),
+    ({"episodes": 0}, "episodes must be at least 1"),
+    ({"threshold": "high"}, "threshold must be a finite number"),
+    ({"threshold": float("nan")}, "threshold must be a finite number"),
+    ({"min_generations": 5, "max_generations": 2}, "must not exceed"),
+    ({"seed": -1}, "seed"),
+    ({"hyperparameters": {"bogus": 1}}, "unknown hyperparameter"),
+))
+def test_bad_configurations_fail_before_any_work(tmp_path, changes, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        train(short_run("mk1", **changes), tmp_path / "run", workers=1)
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_unknown_algorithm_and_environment_are_rejected():
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        TrainConfig("sgd", BALANCE).resolved()
+    with pytest.raises(ValueError, match="unknown environment"):
+        TrainConfig("mk1", "CartPole-v1").resolved()
+
+
+def test_task_defaults_follow_the_article():
+    balance = TrainConfig("mk1", "InvertedPendulumBulletEnv-v0").resolved()
+    swingup = TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0").resolved()
+    assert (balance.population_size, balance.threshold, balance.episodes) == (128, 999.5, 8)
+    assert (swingup.population_size, swingup.threshold) == (256, 880.0)
+    assert (balance.min_generations, balance.max_generations) == (100, 1024)
+    assert balance.env_id == BALANCE
