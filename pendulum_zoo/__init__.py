@@ -4,7 +4,13 @@ Importing the package registers its environments with gymnasium::
 
     import gymnasium, pendulum_zoo
     env = gymnasium.make("pendulum_zoo/InvertedPendulumSwingupWide-v0")
+
+The rest is loaded on first use: ``pendulum_zoo.train``, ``pendulum_zoo.evaluate``,
+``pendulum_zoo.train_and_evaluate``, ``pendulum_zoo.load_champion``...
 """
+
+from importlib import import_module
+from typing import Any
 
 from pendulum_zoo._version import __version__
 from pendulum_zoo.envs import (
@@ -16,9 +22,28 @@ from pendulum_zoo.envs.registration import register_envs as _register_envs
 
 _register_envs()
 
-__all__ = [
-    "ENV_IDS",
-    "InvertedPendulumEnv",
-    "InvertedPendulumSwingupEnv",
-    "__version__",
-]
+_LAZY = {
+    "Policy": "pendulum_zoo.policies",
+    "TrainConfig": "pendulum_zoo.training",
+    "train": "pendulum_zoo.training",
+    "evaluate": "pendulum_zoo.protocol",
+    "RandomAgent": "pendulum_zoo.protocol",
+    "Report": "pendulum_zoo.report",
+    "train_and_evaluate": "pendulum_zoo.benchmark",
+    "load_champion": "pendulum_zoo.zoo",
+    "load_policy": "pendulum_zoo.policy_file",
+    "save_policy": "pendulum_zoo.policy_file",
+    "make_strategy": "pendulum_zoo.strategies",
+    "PopulationEvaluator": "pendulum_zoo.evaluator",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pendulum_zoo' has no attribute {name!r}")
+
+
+__all__ = ["ENV_IDS", "InvertedPendulumEnv", "InvertedPendulumSwingupEnv", "__version__", *_LAZY]

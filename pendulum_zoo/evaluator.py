@@ -8,8 +8,10 @@ same whatever the number of workers (``workers=1`` runs in this process, with no
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -67,32 +69,51 @@ class PopulationEvaluator:
         else:
             self._workers = [WorkerProcess(settings) for _ in range(self.workers)]
 
-    def evaluate(self, params: np.ndarray, episode_seeds: list[int]) -> Evaluation:
+    def evaluate(self, params: np.ndarray, episode_seeds: list[int], *, noise_std: float = 0.0,
+                 on_progress: Callable[[int, int], None] | None = None) -> Evaluation:
         """Run every policy in ``params`` (``(P, 192)``) on every episode seed (all policies face the same
-        starting states). Returns an ``Evaluation`` with arrays of shape ``(P, E)``."""
+        starting states). Returns an ``Evaluation`` with arrays of shape ``(P, E)``.
+
+        ``noise_std > 0`` adds Gaussian observation noise (``seeding.observation_noise_rng``).
+        ``on_progress(episodes_done, episodes_total)`` is called as chunks of episodes finish.
+        """
         population = as_population(params)
         seeds = [int(s) for s in episode_seeds]
         if not seeds:
             raise ValueError("episode_seeds must hold at least one seed")
+        if not (isinstance(noise_std, (int, float)) and math.isfinite(noise_std) and noise_std >= 0):
+            raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std!r}")
         count, episodes = population.shape[0], len(seeds)
         angles = np.array([seeded_pole_angle(seed, self.swingup) for seed in seeds])
         members = np.repeat(np.arange(count), episodes)  # jobs in member-major order
         job_angles = np.tile(angles, count)
+        job_seeds = np.tile(np.array(seeds, dtype=np.uint64), count)
+        chunks = min(len(members), max(1, self.workers) * CHUNKS_PER_WORKER)
+        bounds = np.linspace(0, len(members), chunks + 1).astype(int)
+        tasks = [({"noise_std": float(noise_std)}, (population[members[a:b]], job_angles[a:b], job_seeds[a:b]))
+                 for a, b in zip(bounds[:-1], bounds[1:])]
+        done = [0]
+
+        def finished(index: int) -> None:
+            done[0] += int(bounds[index + 1] - bounds[index])
+            if on_progress is not None:
+                on_progress(done[0], len(members))
+
         if self._runner is not None:
-            returns, lengths = self._runner.run(population[members], job_angles)
+            parts = []
+            for index, (options, arrays) in enumerate(tasks):
+                parts.append(self._runner.run(*arrays, **options))
+                finished(index)
         elif self._workers:
-            chunks = min(len(members), self.workers * CHUNKS_PER_WORKER)
-            bounds = np.linspace(0, len(members), chunks + 1).astype(int)
-            tasks = [(population[members[a:b]], job_angles[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
             try:
-                parts = run_tasks(self._workers, tasks)
+                parts = run_tasks(self._workers, tasks, finished)
             except BaseException:  # Ctrl-C or a dead worker: the others may be mid-task, so stop them all
                 self.close()
                 raise
-            returns = np.concatenate([part[0] for part in parts])
-            lengths = np.concatenate([part[1] for part in parts])
         else:
             raise RuntimeError("this evaluator was closed")
+        returns = np.concatenate([part[0] for part in parts])
+        lengths = np.concatenate([part[1] for part in parts])
         return Evaluation(returns.reshape(count, episodes), lengths.reshape(count, episodes))
 
     def close(self) -> None:

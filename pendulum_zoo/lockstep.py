@@ -21,6 +21,7 @@ import pybullet
 from pendulum_zoo.envs.pendulum import BALANCE_ANGLE_LIMIT
 from pendulum_zoo.envs.physics import FORCE_SCALE, HINGE, SLIDER, PendulumPhysics
 from pendulum_zoo.policies import N_INPUTS, NUM_PARAMS, expand_rows, forward_rows
+from pendulum_zoo.seeding import observation_noise_rng
 
 DEFAULT_SLOTS = 32  # measured: more clients per process thrash the CPU caches and slow every step
 
@@ -36,21 +37,27 @@ class LockstepRunner:
             raise ValueError(f"max_episode_steps must be at least 1, got {max_episode_steps}")
         self.swingup = swingup
         self.max_episode_steps = int(max_episode_steps)
-        self._physics = [PendulumPhysics(track_half_width) for _ in range(slots)]
+        self.track_half_width = track_half_width
+        self.slots = int(slots)
+        self._physics: list[PendulumPhysics] = []  # built on first need: a client costs about 20 ms
 
-    @property
-    def slots(self) -> int:
-        return len(self._physics)
+    def _clients(self, count: int) -> list[PendulumPhysics]:
+        while len(self._physics) < count:
+            self._physics.append(PendulumPhysics(self.track_half_width))
+        return self._physics[:count]
 
     def close(self) -> None:
         for physics in self._physics:
             physics.close()
         self._physics = []
 
-    def run(self, params: np.ndarray, angles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def run(self, params: np.ndarray, angles: np.ndarray, noise_seeds: np.ndarray | None = None,
+            noise_std: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """Run job ``j``: policy ``params[j]`` (``(J, 192)``) from pole angle ``angles[j]``.
 
-        Returns ``(returns, lengths)``, float64 and int64 arrays of shape ``(J,)``.
+        With ``noise_std > 0`` the policy sees observations plus Gaussian noise drawn from
+        ``observation_noise_rng(noise_seeds[j])``. Returns ``(returns, lengths)``, float64 and int64 arrays of
+        shape ``(J,)``.
         """
         params = np.asarray(params, dtype=np.float64)
         angles = np.asarray(angles, dtype=np.float64)
@@ -62,7 +69,7 @@ class LockstepRunner:
         if jobs == 0:
             return returns, lengths
         width = min(self.slots, jobs)
-        physics = self._physics[:width]
+        physics = self._clients(width)
         clients = [p.client for p in physics]
         cart = physics[0].cart  # the same body index in every client
         w1, w2 = expand_rows(params, np.arange(width))
@@ -72,6 +79,8 @@ class LockstepRunner:
         steps = [0] * width
         active = list(range(width))
         next_job = width
+        noisy = noise_std > 0.0
+        noise = [observation_noise_rng(int(noise_seeds[slot])) for slot in range(width)] if noisy else []
         for slot in range(width):
             _put_observation(observations, slot, physics[slot].reset(float(angles[slot])))
 
@@ -79,6 +88,9 @@ class LockstepRunner:
         torque, joints, cos, sin = pybullet.TORQUE_CONTROL, (SLIDER, HINGE), math.cos, math.sin
         swingup, limit, cap = self.swingup, BALANCE_ANGLE_LIMIT, self.max_episode_steps
         while active:
+            if noisy:  # the agent sees a noisy observation; the pendulum is unaffected
+                for slot in active:
+                    observations[:, slot] += noise[slot].normal(0.0, noise_std, N_INPUTS)
             # InvertedPendulumEnv.step's action_to_force: 100 * clip(action, -1, 1); tanh keeps it in range.
             forces = (FORCE_SCALE * np.clip(forward_rows(w1, w2, observations), -1.0, 1.0).astype(np.float64)).tolist()
             columns = []
@@ -112,6 +124,8 @@ class LockstepRunner:
                     job_w1, job_w2 = expand_rows(params, [next_job])
                     w1[:, slot], w2[slot] = job_w1[:, 0], job_w2[0]
                     _put_observation(observations, slot, physics[slot].reset(float(angles[next_job])))
+                    if noisy:
+                        noise[slot] = observation_noise_rng(int(noise_seeds[next_job]))
                     next_job += 1
                 else:
                     active.remove(slot)

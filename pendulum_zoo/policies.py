@@ -116,6 +116,7 @@ class Policy:
         self.params.setflags(write=False)
         self._w1, self._w2 = expand_rows(population, np.zeros(1, dtype=np.intp))
         self.description = description
+        self.card: dict | None = None  # the model card, for champions and policy files
 
     @property
     def binary(self) -> bool:

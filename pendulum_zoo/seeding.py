@@ -38,3 +38,10 @@ def evaluation_episode_seeds(seed: int, episodes: int) -> list[int]:
     check_seed(seed, "evaluation seed")
     return [int(np.random.SeedSequence(entropy=int(seed), spawn_key=(i,)).generate_state(1, np.uint32)[0])
             for i in range(episodes)]
+
+
+def observation_noise_rng(episode_seed: int) -> np.random.Generator:
+    """The generator of an episode's observation noise (the protocol's robustness section): one
+    ``normal(0, std, 5)`` draw before every action. Derived from the episode seed, so an episode is noised
+    the same way in any process."""
+    return np.random.default_rng(np.random.SeedSequence(entropy=int(episode_seed), spawn_key=(1,)))

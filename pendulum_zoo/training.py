@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from pendulum_zoo._version import __version__
-from pendulum_zoo.envs.registration import canonical_env_id, is_swingup
+from pendulum_zoo.envs.registration import SOLVED_THRESHOLDS, canonical_env_id, is_swingup
 from pendulum_zoo.evaluator import PopulationEvaluator, check_workers
 from pendulum_zoo.fileio import (
     atomic_write_text,
@@ -47,11 +47,10 @@ from pendulum_zoo.strategies import get_strategy_class, strategy_from_state_dict
 CHECKPOINT_FORMAT = "pendulum-zoo/checkpoint"
 CHECKPOINT_VERSION = 1
 
-# article: "a static population of 128 ... the swingup task doubles that number"; "a return of 999.5 on the
-# balancing task or 880.0 on the swingup task"
+# article: "a static population of 128 ... the swingup task doubles that number"
 TASK_DEFAULTS = {
-    False: {"population_size": 128, "threshold": 999.5},
-    True: {"population_size": 256, "threshold": 880.0},
+    False: {"population_size": 128, "threshold": SOLVED_THRESHOLDS[False]},
+    True: {"population_size": 256, "threshold": SOLVED_THRESHOLDS[True]},
 }
 
 LOG_FIELDS = (

@@ -16,7 +16,7 @@ import struct
 import subprocess
 import sys
 import traceback
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 import numpy as np
 
@@ -68,9 +68,10 @@ class WorkerProcess:
         self.busy = False
         write_frame(self._send, {"command": "start", "settings": settings})
 
-    def submit(self, arrays: tuple[np.ndarray, ...]) -> None:
+    def submit(self, task: tuple[dict[str, Any], tuple[np.ndarray, ...]]) -> None:
+        options, arrays = task
         try:
-            write_frame(self._send, {"command": "run"}, arrays)
+            write_frame(self._send, {"command": "run", **options}, arrays)
         except (BrokenPipeError, OSError):
             raise RuntimeError(self._death_message()) from None
         self.busy = True
@@ -100,8 +101,10 @@ class WorkerProcess:
         self.process.wait()
 
 
-def run_tasks(workers: list[WorkerProcess], tasks: list[tuple[np.ndarray, ...]]) -> list[list[np.ndarray]]:
-    """Run ``tasks`` on the workers, each taking the next task as soon as it is free; results in task order."""
+def run_tasks(workers: list[WorkerProcess], tasks: list[tuple[dict[str, Any], tuple[np.ndarray, ...]]],
+              on_result: Callable[[int], None] | None = None) -> list[list[np.ndarray]]:
+    """Run ``tasks`` (``(options, arrays)`` pairs) on the workers, each taking the next task as soon as it is
+    free; results in task order. ``on_result(index)`` is called as each task finishes."""
     results: list[list[np.ndarray] | None] = [None] * len(tasks)
     assigned: dict[int, int] = {}
     pending = iter(range(len(tasks)))
@@ -115,7 +118,10 @@ def run_tasks(workers: list[WorkerProcess], tasks: list[tuple[np.ndarray, ...]])
         while assigned:
             for key, _ in selector.select():
                 worker = key.data
-                results[assigned.pop(worker.fileno)] = worker.receive()
+                finished = assigned.pop(worker.fileno)
+                results[finished] = worker.receive()
+                if on_result is not None:
+                    on_result(finished)
                 index = next(pending, None)
                 if index is not None:
                     worker.submit(tasks[index])
@@ -140,7 +146,7 @@ def _serve(read_fd: int, write_fd: int) -> None:
             elif header["command"] == "run":
                 if runner is None:
                     raise RuntimeError("run before start")
-                write_frame(send, {}, runner.run(*arrays))
+                write_frame(send, {}, runner.run(*arrays, noise_std=header.get("noise_std", 0.0)))
         except Exception:
             write_frame(send, {"error": traceback.format_exc()})
     if runner is not None:

@@ -24,6 +24,9 @@ LEGACY_ALIASES: dict[str, str] = {
 
 ENV_IDS: tuple[str, ...] = tuple(ENV_SPECS) + tuple(LEGACY_ALIASES)
 
+# article: "a return of 999.5 on the balancing task or 880.0 on the swingup task"
+SOLVED_THRESHOLDS = {False: 999.5, True: 880.0}
+
 
 def canonical_env_id(env_id: str) -> str:
     """The ``pendulum_zoo/...`` ID for ``env_id`` (legacy aliases resolved), or ValueError if unknown."""
@@ -40,6 +43,11 @@ def canonical_env_id(env_id: str) -> str:
 
 def is_swingup(env_id: str) -> bool:
     return ENV_SPECS[canonical_env_id(env_id)][0] == "InvertedPendulumSwingupEnv"
+
+
+def solved_threshold(env_id: str) -> float:
+    """The return at which the article counts the task as solved: 999.5 (balance) or 880 (swing-up)."""
+    return SOLVED_THRESHOLDS[is_swingup(env_id)]
 
 
 def track_half_width(env_id: str) -> float:

@@ -1,0 +1,180 @@
+"""The evaluation protocol: agent kinds, reproducibility, failures, statistics, report formats."""
+
+import json
+
+import jsonschema
+import numpy as np
+import pytest
+
+import pendulum_zoo
+from pendulum_zoo.policies import NUM_PARAMS, Policy
+from pendulum_zoo.policy_file import save_policy
+from pendulum_zoo.protocol import RandomAgent, evaluate
+from pendulum_zoo.report import Report, bootstrap_iqm_interval, interquartile_mean, report_from_dict, report_schema
+from pendulum_zoo.seeding import evaluation_episode_seeds
+
+SWINGUP = "pendulum_zoo/InvertedPendulumSwingup-v0"
+BALANCE = "pendulum_zoo/InvertedPendulum-v0"
+
+
+def network(seed=0):
+    return Policy(np.random.default_rng(seed).normal(size=NUM_PARAMS) * 0.5, "test network")
+
+
+def test_same_agent_and_seed_give_the_same_report_twice_and_for_any_worker_count():
+    policy = network()
+    reports = [evaluate(policy, SWINGUP, episodes=6, seed=4, workers=w) for w in (1, 2, 1)]
+    reports += [evaluate(policy.act, SWINGUP, episodes=6, seed=4, workers=w) for w in (1, 2)]
+    for report in reports[1:3]:
+        assert report.results() == reports[0].results()
+    # the same network as a plain callable plays the very same episodes
+    assert reports[3].returns == reports[0].returns == reports[4].returns
+    assert reports[3].results() == reports[4].results()
+
+
+class ActAgent:
+    def act(self, observation):
+        return np.array([-observation[0]], dtype=np.float32)
+
+
+class PredictAgent:  # stable-baselines3 style
+    def predict(self, observation, deterministic=False):
+        assert deterministic
+        return np.array([0.5], dtype=np.float32), None
+
+
+@pytest.mark.parametrize("make_agent", (
+    lambda tmp: network(),
+    lambda tmp: network().params.copy(),
+    lambda tmp: (save_policy(tmp / "p.json", network().params, {"algorithm": "cma"}), str(tmp / "p.json"))[1],
+    lambda tmp: (save_policy(tmp / "p.json", network().params, {"algorithm": "cma"}), tmp / "p.json")[1],
+    lambda tmp: "random",
+    lambda tmp: RandomAgent(),
+    lambda tmp: (lambda observation: np.zeros(1)),
+    lambda tmp: (lambda observation: 0.25),
+    lambda tmp: ActAgent(),
+    lambda tmp: PredictAgent(),
+))
+def test_every_kind_of_agent_is_accepted(tmp_path, make_agent):
+    report = evaluate(make_agent(tmp_path), BALANCE, episodes=3, workers=1)
+    assert report.completed == 3 and report.failure is None
+    assert all(1 <= length <= 1000 for length in report.lengths)
+
+
+def test_a_file_and_its_policy_score_the_same(tmp_path):
+    save_policy(tmp_path / "p.json", network().params, {"algorithm": "cma"})
+    from_file = evaluate(tmp_path / "p.json", SWINGUP, episodes=3, workers=1)
+    assert from_file.returns == evaluate(network(), SWINGUP, episodes=3, workers=1).returns
+    assert from_file.algorithm == "cma" and from_file.connections == NUM_PARAMS
+
+
+def test_random_agent_is_reproducible_whatever_the_workers():
+    assert evaluate("random", BALANCE, episodes=8, workers=1).returns == \
+        evaluate("random", BALANCE, episodes=8, workers=2).returns
+
+
+@pytest.mark.parametrize("bad", (object(), 42, [1, 2]))
+def test_anything_else_is_refused_with_a_clear_message(bad):
+    with pytest.raises(TypeError, match="cannot evaluate"):
+        evaluate(bad, BALANCE, episodes=1)
+
+
+def test_unknown_names_and_weight_shapes_are_refused():
+    with pytest.raises(ValueError, match="not a champion name"):
+        evaluate("no-such-agent", BALANCE, episodes=1)
+    with pytest.raises(ValueError, match="shape"):
+        evaluate(np.zeros(10), BALANCE, episodes=1)
+
+
+def failing_episode(seeds):
+    """The first episode whose initial pole angle exceeds 0.08 rad (the agent below fails there)."""
+    for index, seed in enumerate(seeds):
+        u = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed))).uniform(-0.1, 0.1)
+        if np.sin(u) > 0.08:
+            return index
+    raise AssertionError("no such episode")
+
+
+def fails_on_steep_starts(observation):
+    at_start = observation[0] == 0.0 and observation[1] == 0.0 and observation[4] == 0.0
+    if at_start and observation[3] > 0.08:
+        raise RuntimeError("cannot start from here")
+    return np.array([np.clip(10 * observation[3] + observation[4] + 0.5 * observation[0] + observation[1], -1, 1)])
+
+
+@pytest.mark.parametrize("workers", (1, 2))
+def test_a_failing_agent_gives_a_partial_report_naming_the_failure(workers):
+    k = failing_episode(evaluation_episode_seeds(0, 30))
+    report = evaluate(fails_on_steep_starts, BALANCE, episodes=30, workers=workers)
+    assert report.failure == {"episode": k, "step": 0,
+                              "error": "the agent raised RuntimeError: cannot start from here"}
+    assert report.completed == k and len(report.lengths) == k
+    assert report.statistics()["mean"] is not None or k == 0
+
+
+@pytest.mark.parametrize(("agent", "message"), (
+    (lambda observation: np.array([np.nan]), "non-finite"),
+    (lambda observation: np.zeros(2), "shape"),
+    (lambda observation: "left", "non-numeric"),
+))
+def test_bad_actions_are_reported_with_episode_and_step(agent, message):
+    report = evaluate(agent, BALANCE, episodes=2, workers=1)
+    assert report.failure["episode"] == 0 and report.failure["step"] == 0
+    assert message in report.failure["error"]
+    assert report.completed == 0 and report.statistics()["mean"] is None
+    jsonschema.validate(json.loads(report.to_json()), report_schema())
+
+
+def test_statistics_match_hand_computed_values():
+    report = Report(env_id=BALANCE, env_version="v0", agent="a", algorithm="a", episodes=10, seed=0,
+                    seed_schedule="", episode_seeds=list(range(10)), returns=[float(v) for v in range(10)],
+                    lengths=[5] * 10, threshold=7.0)
+    s = report.statistics()
+    assert s["mean"] == 4.5 and s["median"] == 4.5 and s["min"] == 0.0 and s["max"] == 9.0
+    assert s["std"] == pytest.approx(2.8722813232690143)  # sqrt(8.25), ddof = 0
+    assert s["iqm"] == 4.5  # mean of the middle six, 2..7, after dropping floor(10 / 4) = 2 at each end
+    assert s["success_rate"] == 0.3
+    assert interquartile_mean([1.0, 100.0, 2.0, 3.0]) == 2.5
+    low, high = s["iqm_ci95"]
+    assert low < 4.5 < high
+    assert (low, high) == bootstrap_iqm_interval(np.arange(10.0), seed=0)  # seeded: reproducible
+    assert report.env_steps == 50
+
+
+def test_json_report_validates_against_the_documented_schema_and_round_trips(tmp_path):
+    report = evaluate(network(), SWINGUP, episodes=4, workers=1, noise=[0, 0.05])
+    document = json.loads(report.to_json())
+    jsonschema.validate(document, report_schema())
+    report.save(tmp_path / "r.json")
+    assert Report.load(tmp_path / "r.json").results() == report.results()
+    assert [entry["noise_std"] for entry in report.robustness] == [0.0, 0.05]
+    assert report.robustness[0]["mean"] == report.statistics()["mean"]
+    document["mean"] += 1.0
+    with pytest.raises(ValueError, match="do not match"):
+        report_from_dict(document)
+
+
+def test_markdown_row_follows_the_rl_zoo_benchmark_columns():
+    report = evaluate(network(), BALANCE, episodes=2, workers=1)
+    header, rule, row = report.markdown().strip().splitlines()
+    assert header.startswith("| algo | env_id | mean_reward | std_reward | n_timesteps | eval_episodes |")
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == BALANCE and cells[5] == "2" and cells[4] == str(report.env_steps)
+    assert len(cells) == len(header.strip("|").split("|"))
+
+
+@pytest.mark.parametrize(("kwargs", "message"), (
+    ({"env_id": "CartPole-v1"}, "unknown environment"),
+    ({"episodes": 0}, "episodes must be a positive integer"),
+    ({"noise": [-0.1]}, "noise standard deviations"),
+    ({"noise": ["a"]}, "noise must be a list of numbers"),
+    ({"seed": -3}, "evaluation seed"),
+))
+def test_bad_arguments_are_refused(kwargs, message):
+    arguments = {"agent": "random", "env_id": BALANCE, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        evaluate(**arguments)
+
+
+def test_the_package_exposes_evaluate():
+    assert pendulum_zoo.evaluate is evaluate
