@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pendulum_zoo.drawing.svg import svg_head, svg_text
+from pendulum_zoo.fileio import atomic_write_text
 
 # (log key, legend label, colour)
 FITNESS_SERIES = (
