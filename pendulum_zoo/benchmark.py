@@ -84,13 +84,14 @@ def markdown_row(row: dict[str, Any]) -> str:
 
 def train_and_evaluate(algorithm: str, env_id: str, seeds: Sequence[int] = (0, 1, 2), *,
                        out_root: str | os.PathLike | None = None, workers: int | None = None,
-                       episodes: int = DEFAULT_EPISODES, eval_seed: int = 0, resume: bool = False,
+                       eval_episodes: int = DEFAULT_EPISODES, eval_seed: int = 0, resume: bool = False,
                        on_run: Callable[[int, str], None] | None = None,
                        on_generation: Callable[[int, dict[str, Any]], None] | None = None,
                        **config: Any) -> BenchmarkResult:
     """Train ``algorithm`` on ``env_id`` once per seed, score every champion with the protocol.
 
-    ``config`` holds further ``TrainConfig`` fields (``population_size``, ``max_generations``...). With
+    ``config`` holds further ``TrainConfig`` fields (``population_size``, ``episodes`` per member in
+    training, ``max_generations``...); ``eval_episodes`` is the protocol's episode count. With
     ``out_root``, each run goes to ``out_root/<algorithm>-<Env>-s<seed>`` (and ``resume=True`` continues
     unfinished runs there). ``on_run(seed, stage)`` and ``on_generation(seed, record)`` report progress.
     """
@@ -111,7 +112,7 @@ def train_and_evaluate(algorithm: str, env_id: str, seeds: Sequence[int] = (0, 1
         if on_run is not None:
             on_run(seed, "scoring")
         policy = Policy(training.champion, f"{algorithm} seed {seed}")
-        report = evaluate(policy, train_config.env_id, episodes=episodes, seed=eval_seed, workers=workers)
+        report = evaluate(policy, train_config.env_id, episodes=eval_episodes, seed=eval_seed, workers=workers)
         report.algorithm = algorithm
         result.runs.append(SeedRun(seed, training, report))
     return result

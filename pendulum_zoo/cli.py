@@ -73,14 +73,13 @@ def train_command(args: argparse.Namespace, console: Console) -> int:
     ).resolved()  # every bad value is reported here, before any work starts
     out = args.out or default_run_folder(config.algorithm, config.env_id, config.seed)
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("best {task.fields[best]:>8}  elite {task.fields[elite]:>8}  conn {task.fields[conn]:>3}  "
-                   "steps {task.fields[steps]:>9}  {task.fields[rate]:>7} steps/s"),
-        TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
+        TextColumn("[bold]gen"), MofNCompleteColumn(), BarColumn(bar_width=16),
+        TextColumn("best {task.fields[best]}  elite {task.fields[elite]}  conn {task.fields[conn]}  "
+                   "steps {task.fields[steps]}  {task.fields[rate]}/s"),
+        TextColumn("ETA"), TimeRemainingColumn(compact=True), console=console,
     )
     blank = {"best": "-", "elite": "-", "conn": "-", "steps": "-", "rate": "-"}
-    task = progress.add_task(f"{config.algorithm} {config.env_id.split('/')[-1]} s{config.seed}",
-                             total=config.max_generations, **blank)
+    task = progress.add_task("train", total=config.max_generations, **blank)
 
     def show(record: dict) -> None:
         rate = record["env_steps"] / record["wall_time"] if record["wall_time"] > 0 else 0.0
@@ -105,6 +104,93 @@ def train_command(args: argparse.Namespace, console: Console) -> int:
                 "training_fitness", "connections", "effective_connections", "wall_time_s"):
         table.add_row(key, str(card[key]))
     console.print(table)
+    return 0
+
+
+def parse_noise(text: str | None) -> list[float]:
+    if not text:
+        return []
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--noise expects comma-separated numbers such as 0,0.05,0.1, got {text!r}") from None
+
+
+def parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--seeds expects comma-separated integers such as 0,1,2, got {text!r}") from None
+    if not seeds or any(seed < 0 for seed in seeds):
+        raise ValueError(f"--seeds must list non-negative integers, got {text!r}")
+    return seeds
+
+
+def episode_progress(console: Console) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("episodes"),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+def evaluate_command(args: argparse.Namespace, console: Console) -> int:
+    from pendulum_zoo.protocol import evaluate
+
+    noise = parse_noise(args.noise)
+    progress = episode_progress(console)
+    with progress:
+        task = progress.add_task(f"{args.agent} on {args.env.split('/')[-1]}", total=None)
+        report = evaluate(args.agent, args.env, episodes=args.episodes, seed=args.seed, workers=args.workers,
+                          noise=noise, on_progress=lambda done, total: progress.update(task, completed=done,
+                                                                                       total=total))
+    console.print(report)
+    if args.json:
+        report.save(args.json)
+        console.print(f"report written to {args.json}")
+    if args.markdown:
+        from pendulum_zoo.fileio import atomic_write_text
+
+        atomic_write_text(args.markdown, report.markdown())
+        console.print(f"markdown row written to {args.markdown}")
+    return 0 if report.failure is None else 1
+
+
+def benchmark_command(args: argparse.Namespace, console: Console) -> int:
+    from pendulum_zoo.benchmark import train_and_evaluate
+
+    seeds = parse_seeds(args.seeds)
+    overrides = {"hyperparameters": parse_assignments(args.set)}
+    for name in ("population_size", "episodes", "threshold", "min_generations", "max_generations"):
+        value = getattr(args, name)
+        if value is not None:
+            overrides[name] = value
+    config = TrainConfig(args.algorithm, args.env, **overrides).resolved()  # errors before any work
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=console)
+    with progress:
+        tasks = {seed: progress.add_task(f"seed {seed}", total=config.max_generations, status="waiting")
+                 for seed in seeds}
+        result = train_and_evaluate(
+            args.algorithm, args.env, seeds, out_root=args.out, workers=args.workers, eval_episodes=args.eval_episodes,
+            resume=args.resume,
+            on_run=lambda seed, stage: progress.update(tasks[seed], status=stage),
+            on_generation=lambda seed, record: progress.update(
+                tasks[seed], completed=record["generation"] + 1,
+                status=f"best {record['best_fitness']:.1f}, {record['env_steps']:.3g} steps"),
+            **overrides)
+    table = Table(title=f"{config.algorithm} on {config.env_id}: seeds {', '.join(map(str, seeds))}")
+    for column in ("seed", "steps to solve", "generations", "protocol mean +/- std", "connections", "wall time"):
+        table.add_column(column, justify="right")
+    for run in result.runs:
+        stats = run.report.statistics()
+        card = run.training.card
+        table.add_row(str(run.seed), "-" if card["steps_to_solve"] is None else f"{card['steps_to_solve']:.3e}",
+                      str(card["generations"]), f"{stats['mean']:.1f} +/- {stats['std']:.2f}",
+                      str(run.report.connections), f"{card['wall_time_s'] / 60:.1f} min")
+    console.print(table)
+    console.print(result.markdown())
+    if args.json:
+        from pendulum_zoo.fileio import atomic_write_text
+
+        atomic_write_text(args.json, result.to_json())
     return 0
 
 
@@ -133,6 +219,38 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                               help="a strategy hyperparameter, for example --set initial_sigma=0.3")
     train_parser.set_defaults(handler=train_command)
+
+    evaluate_parser = commands.add_parser(
+        "evaluate", help="score an agent with the standard protocol (100 seeded episodes)",
+        description="Score AGENT: a champion name (mk1, mk2, cma-layerwise, cma), a policy file, or 'random'.")
+    evaluate_parser.add_argument("agent", metavar="AGENT")
+    evaluate_parser.add_argument("--env", required=True, metavar="ID")
+    evaluate_parser.add_argument("--episodes", type=int, default=100)
+    evaluate_parser.add_argument("--seed", type=int, default=0, help="evaluation seed (default 0)")
+    evaluate_parser.add_argument("--workers", type=int, default=None)
+    evaluate_parser.add_argument("--noise", default=None, metavar="STD,STD,...",
+                                 help="observation-noise levels for the robustness section, e.g. 0,0.05,0.1")
+    evaluate_parser.add_argument("--json", default=None, metavar="PATH", help="write the report as JSON")
+    evaluate_parser.add_argument("--markdown", default=None, metavar="PATH", help="write the report's markdown row")
+    evaluate_parser.set_defaults(handler=evaluate_command)
+
+    benchmark_parser = commands.add_parser(
+        "benchmark", help="train one run per seed and score each champion (the article's tables)")
+    benchmark_parser.add_argument("algorithm", metavar="ALGO")
+    benchmark_parser.add_argument("--env", required=True, metavar="ID")
+    benchmark_parser.add_argument("--seeds", default="0,1,2")
+    benchmark_parser.add_argument("--workers", type=int, default=None)
+    benchmark_parser.add_argument("--out", default="runs", metavar="DIR", help="parent folder of the runs")
+    benchmark_parser.add_argument("--resume", action="store_true", help="continue unfinished runs in --out")
+    benchmark_parser.add_argument("--eval-episodes", type=int, default=100)
+    benchmark_parser.add_argument("--population", dest="population_size", type=int, default=None)
+    benchmark_parser.add_argument("--episodes", type=int, default=None)
+    benchmark_parser.add_argument("--threshold", type=float, default=None)
+    benchmark_parser.add_argument("--min-generations", type=int, default=None)
+    benchmark_parser.add_argument("--max-generations", type=int, default=None)
+    benchmark_parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    benchmark_parser.add_argument("--json", default=None, metavar="PATH")
+    benchmark_parser.set_defaults(handler=benchmark_command)
     return parser
 
 

@@ -51,3 +51,38 @@ def test_set_values_are_read_as_json_where_possible():
     with pytest.raises(ValueError, match="KEY=VALUE"):
         parse_assignments(["novalue"])
     json.dumps(parse_assignments(["x=[1, 2]"]))
+
+
+def test_evaluate_prints_the_report_and_writes_json_and_markdown(tmp_path, capsys):
+    json_path, markdown_path = tmp_path / "r.json", tmp_path / "r.md"
+    assert main(["evaluate", "random", "--env", "InvertedPendulum-v0", "--episodes", "5", "--workers", "1",
+                 "--noise", "0,0.1", "--json", str(json_path), "--markdown", str(markdown_path)]) == 0
+    out = capsys.readouterr().out
+    assert "mean +/- std" in out and "observation noise std 0.1" in out
+    assert json.loads(json_path.read_text())["completed_episodes"] == 5
+    assert markdown_path.read_text().startswith("| algo | env_id | mean_reward")
+
+
+@pytest.mark.parametrize(("argv", "message"), (
+    (["evaluate", "random", "--env", "InvertedPendulum-v0", "--noise", "0,abc"], "--noise expects"),
+    (["evaluate", "random", "--env", "InvertedPendulum-v0", "--episodes", "0"], "episodes must be a positive"),
+    (["evaluate", "random", "--env", "Pendulum-v1"], "unknown environment"),
+    (["evaluate", "nobody", "--env", "InvertedPendulum-v0"], "not a champion name"),
+    (["benchmark", "mk1", "--env", "InvertedPendulum-v0", "--seeds", "0,x"], "--seeds expects"),
+    (["benchmark", "mk1", "--env", "InvertedPendulum-v0", "--population", "1"], "population_size must be"),
+))
+def test_bad_evaluation_arguments_get_clear_errors(capsys, argv, message):
+    assert main(argv) == 2
+    assert message in " ".join(capsys.readouterr().out.split())
+
+
+def test_benchmark_trains_each_seed_and_prints_the_table(tmp_path, capsys):
+    assert main(["benchmark", "cma", "--env", "InvertedPendulum-v0", "--seeds", "0,1", "--workers", "1",
+                 "--out", str(tmp_path), "--population", "8", "--episodes", "1", "--min-generations", "0",
+                 "--max-generations", "2", "--eval-episodes", "3", "--json", str(tmp_path / "b.json")]) == 0
+    out = capsys.readouterr().out
+    assert "| Method | Env | Steps to solve" in out
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["cma-InvertedPendulum-v0-s0",
+                                                                        "cma-InvertedPendulum-v0-s1"]
+    document = json.loads((tmp_path / "b.json").read_text())
+    assert [run["seed"] for run in document["runs"]] == [0, 1]

@@ -1,0 +1,74 @@
+"""Train the runs behind the zoo and the reproduction of the article's tables, resuming where they stopped.
+
+    python tools/train_zoo.py [--only NAME-SUBSTRING] [--workers K] [--list]
+
+Every run of ``PLAN`` lives in ``evaluation/runs/<algo>-<Env>-s<seed>/`` (config, log, checkpoint, champion),
+committed with the repository so that a run interrupted by the end of a session resumes in the next one and
+every champion's provenance stays on record. Finished runs are skipped; unfinished ones resume from their
+checkpoint and end exactly as an uninterrupted run would. ``tools/build_zoo.py`` then picks the champions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from pendulum_zoo.training import TrainConfig, read_log, train
+
+RUNS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "evaluation", "runs")
+ARTICLE_SEEDS = (0, 1, 2)  # article: "only 3 seeds tested so far"
+ALGORITHMS = ("mk1", "mk2", "cma-layerwise", "cma")
+
+
+def plan() -> list[TrainConfig]:
+    """Article defaults throughout (population, episodes, threshold, 100..1024 generations). The article's
+    two tables use InvertedPendulum-v0 and InvertedPendulumSwingupWide-v0 with three seeds each; the other
+    two tasks get one run per algorithm. Seed 0 of every task first, so that every champion exists early."""
+    seeds_of = {"pendulum_zoo/InvertedPendulum-v0": ARTICLE_SEEDS,
+                "pendulum_zoo/InvertedPendulumWide-v0": (0,),
+                "pendulum_zoo/InvertedPendulumSwingupWide-v0": ARTICLE_SEEDS,
+                "pendulum_zoo/InvertedPendulumSwingup-v0": (0,)}
+    return [TrainConfig(algorithm, env_id, seed=seed)
+            for seed in ARTICLE_SEEDS for env_id, seeds in seeds_of.items() if seed in seeds
+            for algorithm in ALGORITHMS]
+
+
+def run_folder(config: TrainConfig) -> str:
+    return os.path.join(RUNS, f"{config.algorithm}-{config.env_id.split('/')[-1]}-s{config.seed}")
+
+
+def status(config: TrainConfig) -> str:
+    folder = run_folder(config)
+    if os.path.exists(os.path.join(folder, "champion.json")):
+        return "finished"
+    if os.path.exists(os.path.join(folder, "checkpoint.npz")):
+        return f"at generation {len(read_log(os.path.join(folder, 'log.jsonl')))}"
+    return "not started"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="run only plans whose folder name contains this text")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--list", action="store_true", help="print the plan and each run's status, then stop")
+    args = parser.parse_args()
+    for config in plan():
+        name = os.path.basename(run_folder(config))
+        if args.only not in name:
+            continue
+        state = status(config)
+        print(f"{name:45s} {state}", flush=True)
+        if args.list or state == "finished":
+            continue
+        started = time.time()
+        result = train(config, run_folder(config), workers=args.workers, resume=state != "not started")
+        card = result.card
+        print(f"  -> {card['stop_reason']} after {card['generations']} generations, steps to solve "
+              f"{card['steps_to_solve']}, {card['connections']} connections, {time.time() - started:.0f} s",
+              flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
