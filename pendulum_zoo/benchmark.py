@@ -34,10 +34,13 @@ class BenchmarkResult:
     algorithm: str
     env_id: str
     runs: list[SeedRun] = field(default_factory=list)
+    best_seed: int | None = None  # chosen elsewhere (the zoo selects on other episodes); else the best mean
 
     @property
     def best(self) -> SeedRun:
-        """The run whose champion scored the highest protocol mean (the article's "best agent")."""
+        """The article's "best agent": the run of ``best_seed`` if set, else the highest protocol mean."""
+        if self.best_seed is not None:
+            return next(run for run in self.runs if run.seed == self.best_seed)
         return max(self.runs, key=lambda run: run.report.statistics()["mean"])
 
     def row(self) -> dict[str, Any]:

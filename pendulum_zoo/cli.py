@@ -194,6 +194,72 @@ def benchmark_command(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def zoo_command(args: argparse.Namespace, console: Console) -> int:
+    from pendulum_zoo.protocol import evaluate
+    from pendulum_zoo.zoo import champion_keys, load_champion
+
+    keys = champion_keys()
+    if not keys:
+        console.print("the zoo is empty")
+        return 1
+    table = Table(title=f"pendulum-zoo {pendulum_zoo.__version__} champions: protocol score over 100 episodes "
+                        "(evaluation seed 0)")
+    for column in ("algorithm", "env", "connections", "mean +/- std", "steps to solve"):
+        table.add_column(column, justify="left" if column in ("algorithm", "env") else "right")
+    if args.score:
+        table.add_column("fresh mean +/- std", justify="right")
+        table.add_column("matches card", justify="center")
+    mismatches = 0
+    progress = episode_progress(console)
+    with progress:
+        task = progress.add_task("scoring the zoo", total=len(keys) if args.score else 0)
+        for algorithm, env_id in keys:
+            policy = load_champion(algorithm, env_id)
+            card = policy.card
+            protocol = card["zoo"]["protocol"]
+            steps = "-" if card["steps_to_solve"] is None else f"{card['steps_to_solve']:.3e}"
+            row = [algorithm, env_id.split("/")[-1], str(policy.connections),
+                   f"{protocol['mean']:.2f} +/- {protocol['std']:.2f}", steps]
+            if args.score:
+                report = evaluate(policy, env_id, episodes=protocol["episodes"], seed=protocol["seed"],
+                                  workers=args.workers)
+                fresh = report.statistics()
+                same = report.returns == protocol["returns"]
+                mismatches += not same
+                row += [f"{fresh['mean']:.2f} +/- {fresh['std']:.2f}", "yes" if same else "[red]NO"]
+                progress.advance(task)
+            table.add_row(*row)
+    console.print(table)
+    return 0 if mismatches == 0 else 1
+
+
+def show_command(args: argparse.Namespace, console: Console) -> int:
+    from pendulum_zoo.drawing import network_renderable, write_network_svg
+    from pendulum_zoo.zoo import champion_name, load_champion
+
+    policy = load_champion(args.algorithm, args.env)
+    title = f"{args.algorithm} champion, {policy.card['env_id'].split('/')[-1]}"
+    console.print(network_renderable(policy.params, title))
+    path = args.svg or f"{champion_name(args.algorithm, args.env)}-network.svg"
+    write_network_svg(path, policy.params, title)
+    console.print(f"network drawing written to {path}")
+    return 0
+
+
+def enjoy_command(args: argparse.Namespace, console: Console) -> int:
+    from pendulum_zoo.episode_video import record_episode
+    from pendulum_zoo.zoo import champion_name, load_champion
+
+    policy = load_champion(args.algorithm, args.env)
+    with console.status("running and rendering one episode"):
+        recording = record_episode(policy, policy.card["env_id"], seed=args.seed, frame_every=args.frame_every)
+        path = args.out or f"{champion_name(args.algorithm, args.env)}-episode.png"
+        recording.write_apng(path)
+    console.print(f"{policy.description}, episode seed {args.seed}: return {recording.total_return:.2f} in "
+                  f"{recording.steps} steps; {len(recording.frames)} frames written to {path} (animated PNG)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pendulum-zoo", description=pendulum_zoo.__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"pendulum-zoo {pendulum_zoo.__version__}")
@@ -251,6 +317,26 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark_parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     benchmark_parser.add_argument("--json", default=None, metavar="PATH")
     benchmark_parser.set_defaults(handler=benchmark_command)
+
+    zoo_parser = commands.add_parser("zoo", help="list the pretrained champions")
+    zoo_parser.add_argument("--score", action="store_true",
+                            help="score every champion afresh with the protocol and compare with its card")
+    zoo_parser.add_argument("--workers", type=int, default=None)
+    zoo_parser.set_defaults(handler=zoo_command)
+
+    show_parser = commands.add_parser("show", help="draw a champion's network (terminal and SVG)")
+    show_parser.add_argument("algorithm", metavar="ALGO")
+    show_parser.add_argument("--env", required=True, metavar="ID")
+    show_parser.add_argument("--svg", default=None, metavar="PATH", help="default: ALGO-ENV-network.svg")
+    show_parser.set_defaults(handler=show_command)
+
+    enjoy_parser = commands.add_parser("enjoy", help="watch a champion: one episode as an animated PNG")
+    enjoy_parser.add_argument("algorithm", metavar="ALGO")
+    enjoy_parser.add_argument("--env", required=True, metavar="ID")
+    enjoy_parser.add_argument("--seed", type=int, default=0, help="the episode's reset seed")
+    enjoy_parser.add_argument("--out", default=None, metavar="PATH", help="default: ALGO-ENV-episode.png")
+    enjoy_parser.add_argument("--frame-every", type=int, default=3, help="keep one frame in N (default 3)")
+    enjoy_parser.set_defaults(handler=enjoy_command)
     return parser
 
 

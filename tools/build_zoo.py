@@ -1,0 +1,209 @@
+"""Regenerate the zoo and the evaluation folder from the finished training runs.
+
+    python tools/build_zoo.py [--workers K]
+
+For every algorithm and task with finished runs in ``evaluation/runs/`` (``tools/train_zoo.py`` makes them):
+
+1. score every run's champion with the protocol on a *selection* seed (1000, 100 episodes) and pick the best;
+   selecting on other episodes than those reported keeps the reported score free of selection bias;
+2. score the pick with the protocol (evaluation seed 0, 100 episodes): ``evaluation/<name>.json`` and ``.md``;
+3. write ``agents/<name>/``: ``policy.json`` (weights and model card, the card holding the protocol result),
+   ``learning_curve.jsonl``, ``learning_curve.svg``, ``network.svg`` and ``MODEL_CARD.md``;
+
+then write ``evaluation/REPRODUCTION.md``: the article's Tables 1 and 2 beside ours, from the runs of
+``InvertedPendulum-v0`` and ``InvertedPendulumSwingupWide-v0`` (three seeds per algorithm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+
+from pendulum_zoo.benchmark import BenchmarkResult, SeedRun, markdown_row, scientific
+from pendulum_zoo.drawing import write_learning_curve_svg, write_network_svg
+from pendulum_zoo.fileio import atomic_write_text
+from pendulum_zoo.policies import Policy
+from pendulum_zoo.policy_file import load_policy, save_policy
+from pendulum_zoo.protocol import evaluate
+from pendulum_zoo.report import Report
+from pendulum_zoo.training import TrainResult, load_config, read_log
+from pendulum_zoo.zoo import champion_name
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNS = os.path.join(ROOT, "evaluation", "runs")
+AGENTS = os.path.join(ROOT, "agents")
+EVALUATION = os.path.join(ROOT, "evaluation")
+SELECTION_SEED = 1000
+ALGORITHMS = ("mk1", "mk2", "cma-layerwise", "cma")
+ENVS = ("pendulum_zoo/InvertedPendulum-v0", "pendulum_zoo/InvertedPendulumWide-v0",
+        "pendulum_zoo/InvertedPendulumSwingup-v0", "pendulum_zoo/InvertedPendulumSwingupWide-v0")
+
+# The article's Tables 1 and 2 (shared/seeds/001, "Results"), as published.
+ARTICLE = {
+    "pendulum_zoo/InvertedPendulum-v0": {
+        "cma-layerwise": ("1.928e+05 +/- 1.376e+05", "1000 +/- 0"),
+        "mk1": ("2.507e+05 +/- 9.224e+04", "1000 +/- 0"),
+        "mk2": ("2.743e+05 +/- 9.097e+04", "1000 +/- 0"),
+    },
+    "pendulum_zoo/InvertedPendulumSwingupWide-v0": {
+        "cma-layerwise": ("3.823e+07 +/- 1.931e+07", "867.9 +/- 42.4"),
+        "mk1": ("3.430e+07 +/- 6.432e+06", "889.5 +/- 0.36"),
+        "mk2": ("6.656e+07 +/- 1.095e+07", "776.7 +/- 247.9"),
+    },
+}
+
+
+def finished_runs(algorithm: str, env_id: str) -> list[str]:
+    prefix = f"{champion_name(algorithm, env_id)}-s"
+    if not os.path.isdir(RUNS):
+        return []
+    return sorted(os.path.join(RUNS, name) for name in os.listdir(RUNS)
+                  if name.startswith(prefix) and name[len(prefix):].isdigit()
+                  and os.path.exists(os.path.join(RUNS, name, "champion.json")))
+
+
+def load_run(folder: str) -> TrainResult:
+    params, card = load_policy(os.path.join(folder, "champion.json"))
+    return TrainResult(params, card, folder, read_log(os.path.join(folder, "log.jsonl")))
+
+
+def build_champion(algorithm: str, env_id: str, folders: list[str], workers: int | None) -> BenchmarkResult:
+    result = BenchmarkResult(algorithm, env_id)
+    selection = {}
+    for folder in folders:
+        training = load_run(folder)
+        seed = load_config(folder).seed
+        policy = Policy(training.champion, f"{algorithm} seed {seed}")
+        selection[seed] = evaluate(policy, env_id, seed=SELECTION_SEED, workers=workers).statistics()["mean"]
+        report = evaluate(policy, env_id, workers=workers)
+        report.algorithm = algorithm
+        result.runs.append(SeedRun(seed, training, report))
+    pick = max(result.runs, key=lambda run: selection[run.seed])
+    result.best_seed = pick.seed
+    name = champion_name(algorithm, env_id)
+    report = pick.report
+    report.agent = f"{algorithm} champion for {env_id}"
+    report.save(os.path.join(EVALUATION, f"{name}.json"))
+    atomic_write_text(os.path.join(EVALUATION, f"{name}.md"), report.markdown())
+
+    folder = os.path.join(AGENTS, name)
+    os.makedirs(folder, exist_ok=True)
+    stats = report.statistics()
+    card = {**pick.training.card, "zoo": {
+        "selected_from_seeds": sorted(selection), "selection": f"best protocol mean on evaluation seed {SELECTION_SEED}",
+        "selection_means": {str(seed): mean for seed, mean in sorted(selection.items())},
+        "protocol": {"episodes": report.episodes, "seed": report.seed, "mean": stats["mean"], "std": stats["std"],
+                     "iqm": stats["iqm"], "success_rate": stats["success_rate"], "returns": report.returns},
+    }}
+    save_policy(os.path.join(folder, "policy.json"), pick.training.champion, card)
+    shutil.copyfile(os.path.join(pick.training.out_dir, "log.jsonl"), os.path.join(folder, "learning_curve.jsonl"))
+    write_learning_curve_svg(os.path.join(folder, "learning_curve.svg"), pick.training.log,
+                             title=f"{algorithm} on {env_id.split('/')[-1]}, seed {pick.seed}",
+                             threshold=pick.training.card["hyperparameters"]["threshold"])
+    write_network_svg(os.path.join(folder, "network.svg"), pick.training.champion,
+                      title=f"{algorithm} champion, {env_id.split('/')[-1]}")
+    atomic_write_text(os.path.join(folder, "MODEL_CARD.md"), model_card_markdown(name, card, report))
+    return result
+
+
+def model_card_markdown(name: str, card: dict, report: Report) -> str:
+    stats = report.statistics()
+    low, high = stats["iqm_ci95"]
+    hp = card["hyperparameters"]
+    zoo = card["zoo"]
+    steps = "not reached" if card["steps_to_solve"] is None else f"{card['steps_to_solve']:,} (generation {card['solved_generation']})"
+    lines = [
+        f"# {name}", "",
+        f"The `{card['algorithm']}` champion for `{card['env_id']}`, trained by pendulum-zoo "
+        f"{card['package_version']}. Load it with `pendulum_zoo.load_champion(\"{card['algorithm']}\", "
+        f"\"{card['env_id']}\")`.", "",
+        "## Protocol score", "",
+        f"100 episodes, evaluation seed {report.seed} ([report](../../evaluation/{name}.json)): "
+        f"**{stats['mean']:.2f} +/- {stats['std']:.2f}**, IQM {stats['iqm']:.2f} [{low:.2f}, {high:.2f}], "
+        f"success rate {stats['success_rate']:.2f}.", "",
+        "## Network", "",
+        f"{card['connections']} connections ({card['effective_connections']} on an input -> hidden -> output path). "
+        "![network](network.svg)", "",
+        "## Training", "",
+        "| | |", "|---|---|",
+        f"| algorithm | `{card['algorithm']}` |",
+        f"| seed | {card['seed']} (picked from seeds {', '.join(map(str, zoo['selected_from_seeds']))} by "
+        f"{zoo['selection']}) |",
+        f"| population, episodes per member | {hp['population_size']}, {hp['episodes']} |",
+        f"| threshold, generations | {hp['threshold']:g}, {hp['min_generations']}..{hp['max_generations']} |",
+        f"| strategy hyperparameters | `{hp['strategy']}` |",
+        f"| generations run | {card['generations']} ({card['stop_reason']}) |",
+        f"| steps to solve | {steps} |",
+        f"| total env steps | {card['total_steps']:,} |",
+        f"| training fitness of the champion | {card['training_fitness']:.3f} (generation {card['champion_generation']}) |",
+        f"| wall time | {card['wall_time_s'] / 60:.1f} min |",
+        "", "![learning curve](learning_curve.svg)", "",
+        "`learning_curve.jsonl` is the run's per-generation log; `policy.json` holds the weights and this card.", "",
+    ]
+    return "\n".join(lines)
+
+
+def reproduction(results: dict[tuple[str, str], BenchmarkResult]) -> str:
+    lines = ["# Reproduction of the article's tables", "",
+             "Generated by `python tools/build_zoo.py` from the runs in `evaluation/runs/` (article settings: "
+             "population 128/256, 8 episodes, threshold 999.5/880, at least 100 and at most 1024 generations). "
+             "\"Steps to solve\" counts env steps up to the first generation whose best fitness passed the "
+             "threshold, mean +/- std over the runs that passed it. \"Best agent final performance\" is the "
+             "champion with the highest protocol mean among the seeds, mean +/- std over its 100 protocol "
+             "episodes (evaluation seed 0); the champion is picked by its protocol mean on other episodes "
+             f"(evaluation seed {SELECTION_SEED}), so the reported score carries no selection bias. The article's CMA is its layer-wise variant (`cma-layerwise`); "
+             "canonical CMA-ES (`cma`) is ours alone.", ""]
+    for title, env_id in (("Table 1: balance, `InvertedPendulum-v0`", "pendulum_zoo/InvertedPendulum-v0"),
+                          ("Table 2: swing-up, widened track, `InvertedPendulumSwingupWide-v0`",
+                           "pendulum_zoo/InvertedPendulumSwingupWide-v0")):
+        lines += [f"## {title}", "", "| Method | Article: steps to solve | Article: best agent | Ours: steps to "
+                  "solve (runs that solved) | Ours: best agent | Ours: connections | Ours: wall time per run |",
+                  "|---|---|---|---|---|---|---|"]
+        for algorithm in ALGORITHMS:
+            article = ARTICLE[env_id].get(algorithm, ("-", "-"))
+            result = results.get((algorithm, env_id))
+            if result is None:
+                lines.append(f"| {algorithm} | {article[0]} | {article[1]} | not trained yet | | | |")
+                continue
+            row = result.row()
+            cells = markdown_row(row).strip("|").split("|")
+            lines.append(f"| {algorithm} | {article[0]} | {article[1]} |{cells[2]}|{cells[3]}|{cells[4]}|{cells[5]}|")
+        lines.append("")
+    lines += ["## Per-seed results", "", "| Method | Env | Seed | Steps to solve | Generations | Protocol mean +/- std |",
+              "|---|---|---|---|---|---|"]
+    for (algorithm, env_id), result in sorted(results.items()):
+        for run in result.runs:
+            card, stats = run.training.card, run.report.statistics()
+            lines.append(f"| {algorithm} | {env_id.split('/')[-1]} | {run.seed} | "
+                         f"{scientific(card['steps_to_solve'], 0.0).split(' +/-')[0]} | {card['generations']} | "
+                         f"{stats['mean']:.1f} +/- {stats['std']:.2f} |")
+    notes = os.path.join(EVALUATION, "REPRODUCTION_NOTES.md")
+    if os.path.exists(notes):  # the hand-written commentary on these numbers
+        with open(notes, encoding="utf-8") as stream:
+            lines += ["", stream.read().strip(), ""]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+    results = {}
+    for env_id in ENVS:
+        for algorithm in ALGORITHMS:
+            folders = finished_runs(algorithm, env_id)
+            if not folders:
+                print(f"{champion_name(algorithm, env_id):45s} no finished run yet", flush=True)
+                continue
+            result = build_champion(algorithm, env_id, folders, args.workers)
+            results[(algorithm, env_id)] = result
+            stats = result.best.report.statistics()
+            print(f"{champion_name(algorithm, env_id):45s} {len(folders)} run(s); protocol {stats['mean']:.2f} "
+                  f"+/- {stats['std']:.2f}", flush=True)
+    atomic_write_text(os.path.join(EVALUATION, "REPRODUCTION.md"), reproduction(results))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
