@@ -6,12 +6,18 @@ A run lives in one folder:
 - ``log.jsonl``: one JSON object per generation (see ``LOG_FIELDS``);
 - ``checkpoint.npz``: the whole state after the last completed generation, rewritten atomically each
   generation (numpy arrays plus a JSON header, loaded with ``allow_pickle=False``);
-- ``champion.json``: the best policy found and its model card (``pendulum_zoo.policy_file`` format).
+- ``champion.json``: the champion and its model card (``pendulum_zoo.policy_file`` format).
 
 Fitness of a member = mean return over the generation's episodes minus, for pruning strategies only, the
 article's complexity penalty. The run stops when the best fitness of a generation reaches the threshold and
-at least ``min_generations`` generations have run, or after ``max_generations``. Resuming an interrupted
-run continues from its checkpoint and ends with exactly the champion an uninterrupted run would have.
+at least ``min_generations`` generations have run, or after ``max_generations``.
+
+The champion is then chosen on fresh episodes: a fitness measured on 8 episodes rewards luck, and the
+all-time best member is often a lucky one. The candidates (the all-time best member and the final
+generation's elite) are scored on ``validation_episodes`` further episodes, drawn from the training seed range
+(never the protocol's), and the best validation fitness wins. ``validation_episodes=0`` keeps the all-time
+best. Resuming an interrupted run continues from its checkpoint and ends with exactly the champion an
+uninterrupted run would have.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from pendulum_zoo.policy_file import save_policy
 from pendulum_zoo.seeding import check_seed, training_episode_seeds
 from pendulum_zoo.strategies import get_strategy_class, strategy_from_state_dict
 
+VALIDATION_GENERATION = 2**32  # the validation episodes' seeds: a "generation" no run reaches
 CHECKPOINT_FORMAT = "pendulum-zoo/checkpoint"
 CHECKPOINT_VERSION = 1
 
@@ -75,6 +82,7 @@ class TrainConfig:
     threshold: float | None = None
     min_generations: int = 100  # article: "Training continues for at least 100 generations"
     max_generations: int = 1024  # article's code: 1024
+    validation_episodes: int = 100
     hyperparameters: dict[str, Any] = field(default_factory=dict)
 
     def resolved(self) -> TrainConfig:
@@ -92,6 +100,9 @@ class TrainConfig:
         _check_int("episodes", config.episodes, 1)
         _check_int("min_generations", config.min_generations, 0)
         _check_int("max_generations", config.max_generations, 1)
+        _check_int("validation_episodes", config.validation_episodes, 0)
+        if config.max_generations >= VALIDATION_GENERATION:
+            raise ValueError(f"max_generations must be below {VALIDATION_GENERATION}")
         if config.min_generations > config.max_generations:
             raise ValueError(f"min_generations ({config.min_generations}) must not exceed max_generations "
                              f"({config.max_generations})")
@@ -145,6 +156,7 @@ class _RunState:
     steps_to_solve: int | None = None
     solved_generation: int | None = None
     stop_reason: str | None = None
+    validation: dict[str, Any] | None = None
 
 
 def train(config: TrainConfig, out_dir: str | os.PathLike | None = None, *, workers: int | None = None,
@@ -189,6 +201,9 @@ def train(config: TrainConfig, out_dir: str | os.PathLike | None = None, *, work
                 state.stop_reason = "solved"
             elif state.generation >= config.max_generations:
                 state.stop_reason = "max_generations"
+            if state.stop_reason is not None and config.validation_episodes > 0:
+                _choose_champion(config, state, evaluator, strategy, params, fitness)
+                state.wall_time = wall_time_before + time.perf_counter() - run_started
             log.append(record)
             if folder is not None:
                 _append_log(folder, record)
@@ -198,6 +213,30 @@ def train(config: TrainConfig, out_dir: str | os.PathLike | None = None, *, work
             if callback is not None:
                 callback(record)
     return _result(config, state, folder, log)
+
+
+def _choose_champion(config: TrainConfig, state: _RunState, evaluator: PopulationEvaluator, strategy,
+                     params: np.ndarray, fitness: np.ndarray) -> None:
+    """Score the candidates on validation episodes and make the best the champion (see the module's doc)."""
+    elite = np.argsort(-fitness, kind="stable")[: strategy.elite_size]
+    candidates = [(state.champion, state.champion_fitness, state.champion_generation, "all-time best")]
+    for rank, index in enumerate(elite):
+        if not any(np.array_equal(params[index], c[0]) for c in candidates):
+            candidates.append((params[index], float(fitness[index]), state.generation - 1,
+                               f"final generation, rank {rank + 1}"))
+    matrix = np.stack([c[0] for c in candidates])
+    seeds = training_episode_seeds(config.seed, VALIDATION_GENERATION, config.validation_episodes)
+    evaluation = evaluator.evaluate(matrix, seeds)
+    score = evaluation.returns.mean(axis=1)
+    if strategy.binary:
+        score = score - complexity_penalty(matrix)
+    pick = int(np.argmax(score))  # ties go to the earlier candidate: the all-time best first
+    state.champion, state.champion_fitness, state.champion_generation, picked = candidates[pick]
+    state.champion = state.champion.copy()
+    state.env_steps += evaluation.steps
+    state.validation = {"episodes": config.validation_episodes, "candidates": len(candidates), "picked": picked,
+                        "fitness": float(score[pick]), "all_time_best_fitness": float(score[0]),
+                        "env_steps": evaluation.steps}
 
 
 def _start(config: TrainConfig, folder: str | None, resume: bool):
@@ -260,12 +299,13 @@ def model_card(config: TrainConfig, state: _RunState) -> dict[str, Any]:
         "hyperparameters": {
             "population_size": config.population_size, "episodes": config.episodes,
             "threshold": config.threshold, "min_generations": config.min_generations,
-            "max_generations": config.max_generations,
+            "max_generations": config.max_generations, "validation_episodes": config.validation_episodes,
             "strategy": {**get_strategy_class(config.algorithm).defaults, **config.hyperparameters},
         },
         "generations": state.generation,
         "champion_generation": state.champion_generation,
         "training_fitness": state.champion_fitness,
+        "validation": state.validation,
         "steps_to_solve": state.steps_to_solve,
         "solved_generation": state.solved_generation,
         "total_steps": state.env_steps,

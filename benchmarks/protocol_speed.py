@@ -1,0 +1,48 @@
+"""Wall time of scoring one masked-network champion over 100 full 1000-step episodes with the protocol.
+
+    python benchmarks/protocol_speed.py [--rounds R] [--workers K]
+
+Times ``pendulum_zoo.evaluate(policy, "pendulum_zoo/InvertedPendulumSwingupWide-v0")`` end to end, worker
+start-up included (swing-up episodes never terminate, so all 100 run the full 1000 steps). The policy is the
+zoo's mk1 champion for that task when the zoo has one, else a random 0/1 mask (the same cost per step).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from pendulum_zoo.policies import NUM_PARAMS, Policy
+from pendulum_zoo.protocol import evaluate
+
+ENV = "pendulum_zoo/InvertedPendulumSwingupWide-v0"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+    try:
+        from pendulum_zoo.zoo import load_champion
+
+        policy = load_champion("mk1", ENV)
+    except FileNotFoundError:
+        policy = Policy((np.random.default_rng(0).random(NUM_PARAMS) < 0.3).astype(float), "random mask")
+    times = []
+    for _ in range(args.rounds):
+        start = time.perf_counter()
+        report = evaluate(policy, ENV, workers=args.workers)
+        times.append(time.perf_counter() - start)
+        assert report.env_steps == 100_000
+    print(f"{policy.description} ({policy.connections} connections) on {ENV}: 100 episodes, "
+          f"{report.env_steps:,} env steps")
+    print(f"wall time per evaluation: median {statistics.median(times):.2f} s, min {min(times):.2f} s, "
+          f"max {max(times):.2f} s over {args.rounds} rounds   (target < 3 s)")
+
+
+if __name__ == "__main__":
+    main()
