@@ -27,8 +27,8 @@ def plan() -> list[TrainConfig]:
     two tables use InvertedPendulum-v0 and InvertedPendulumSwingupWide-v0 with three seeds each; the other
     two tasks get one run per algorithm. Seed 0 of every task first, so that every champion exists early."""
     seeds_of = {"pendulum_zoo/InvertedPendulum-v0": ARTICLE_SEEDS,
-                "pendulum_zoo/InvertedPendulumWide-v0": (0,),
                 "pendulum_zoo/InvertedPendulumSwingupWide-v0": ARTICLE_SEEDS,
+                "pendulum_zoo/InvertedPendulumWide-v0": (0,),
                 "pendulum_zoo/InvertedPendulumSwingup-v0": (0,)}
     return [TrainConfig(algorithm, env_id, seed=seed)
             for seed in ARTICLE_SEEDS for env_id, seeds in seeds_of.items() if seed in seeds
