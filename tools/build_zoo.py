@@ -4,8 +4,9 @@
 
 For every algorithm and task with finished runs in ``evaluation/runs/`` (``tools/train_zoo.py`` makes them):
 
-1. score every run's champion with the protocol on a *selection* seed (1000, 100 episodes) and pick the best;
-   selecting on other episodes than those reported keeps the reported score free of selection bias;
+1. score every run's champion with the protocol on a *selection* seed (1000, 100 episodes) and pick the best
+   (the sparser network among equals); selecting on other episodes than those reported keeps the reported
+   score free of selection bias;
 2. score the pick with the protocol (evaluation seed 0, 100 episodes): ``evaluation/<name>.json`` and ``.md``;
 3. write ``agents/<name>/``: ``policy.json`` (weights and model card, the card holding the protocol result),
    ``learning_curve.jsonl``, ``learning_curve.svg``, ``network.svg`` and ``MODEL_CARD.md``;
@@ -80,7 +81,8 @@ def build_champion(algorithm: str, env_id: str, folders: list[str], workers: int
         report = evaluate(policy, env_id, workers=workers)
         report.algorithm = algorithm
         result.runs.append(SeedRun(seed, training, report))
-    pick = max(result.runs, key=lambda run: selection[run.seed])
+    # the best selection mean; among equals (every balance champion scores 1000) the sparser network
+    pick = max(result.runs, key=lambda run: (selection[run.seed], -run.report.connections))
     result.best_seed = pick.seed
     name = champion_name(algorithm, env_id)
     report = pick.report
