@@ -8,6 +8,7 @@ import os
 import sys
 
 import gymnasium
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -202,13 +203,13 @@ def zoo_command(args: argparse.Namespace, console: Console) -> int:
     if not keys:
         console.print("the zoo is empty")
         return 1
-    table = Table(title=f"pendulum-zoo {pendulum_zoo.__version__} champions: protocol score over 100 episodes "
-                        "(evaluation seed 0)")
-    for column in ("algorithm", "env", "connections", "mean +/- std", "steps to solve"):
-        table.add_column(column, justify="left" if column in ("algorithm", "env") else "right")
+    table = Table(title=f"pendulum-zoo {pendulum_zoo.__version__} champions: protocol, 100 episodes, seed 0",
+                  box=box.SIMPLE_HEAD)
+    for column in ("algorithm", "env", "conn", "mean +/- std", "steps to solve"):
+        table.add_column(column, justify="left" if column in ("algorithm", "env") else "right", no_wrap=True)
     if args.score:
-        table.add_column("fresh mean +/- std", justify="right")
-        table.add_column("matches card", justify="center")
+        table.add_column("fresh score", justify="right", no_wrap=True)
+        table.add_column("same", justify="center", no_wrap=True)
     mismatches = 0
     progress = episode_progress(console)
     with progress:
