@@ -157,19 +157,27 @@ def evaluate(agent: Any, env_id: str, episodes: int = DEFAULT_EPISODES, seed: in
     total = len(seeds) * (1 + len(noise_levels))
     progress = _Progress(on_progress, total)
     started = time.perf_counter()
-    returns, lengths, failure = _run(resolved, env_id, seeds, 0.0, workers, progress)
-    robustness = []
-    for level in noise_levels:
-        if level == 0.0:  # the noise-free pass above
-            noisy, noisy_failure = returns, failure
-            progress.base += len(seeds)
-        else:
-            noisy, _, noisy_failure = _run(resolved, env_id, seeds, level, workers, progress)
-        entry = {"noise_std": level, "episodes": len(noisy),
-                 "mean": float(np.mean(noisy)) if noisy else None, "std": float(np.std(noisy)) if noisy else None}
-        if noisy_failure is not None:
-            entry["failure"] = noisy_failure
-        robustness.append(entry)
+    evaluator = None
+    if resolved.policy is not None:  # one evaluator (and one set of worker processes) for every pass
+        evaluator = PopulationEvaluator(env_id, workers=min(workers, len(seeds)))
+    try:
+        returns, lengths, failure = _run(resolved, env_id, seeds, 0.0, workers, progress, evaluator)
+        robustness = []
+        for level in noise_levels:
+            if level == 0.0:  # the noise-free pass above
+                noisy, noisy_failure = returns, failure
+                progress.base += len(seeds)
+            else:
+                noisy, _, noisy_failure = _run(resolved, env_id, seeds, level, workers, progress, evaluator)
+            entry = {"noise_std": level, "episodes": len(noisy),
+                     "mean": float(np.mean(noisy)) if noisy else None,
+                     "std": float(np.std(noisy)) if noisy else None}
+            if noisy_failure is not None:
+                entry["failure"] = noisy_failure
+            robustness.append(entry)
+    finally:
+        if evaluator is not None:
+            evaluator.close()
     wall_time = time.perf_counter() - started
     policy = resolved.policy
     connections = None if policy is None else policy.connections
@@ -206,12 +214,12 @@ class _Progress:
             self.callback(self.base + done, self.total)
 
 
-def _run(agent: Agent, env_id: str, seeds: list[int], noise_std: float, workers: int, progress: _Progress):
+def _run(agent: Agent, env_id: str, seeds: list[int], noise_std: float, workers: int, progress: _Progress,
+         evaluator: PopulationEvaluator | None):
     """Returns (returns, lengths, failure) for one pass over the episodes."""
     if agent.policy is not None:
-        with PopulationEvaluator(env_id, workers=min(workers, len(seeds))) as evaluator:
-            evaluation = evaluator.evaluate(agent.policy.params[None, :], seeds, noise_std=noise_std,
-                                            on_progress=progress.stage)
+        evaluation = evaluator.evaluate(agent.policy.params[None, :], seeds, noise_std=noise_std,
+                                        on_progress=progress.stage)
         outcomes: list[Any] = list(zip(evaluation.returns[0].tolist(), evaluation.lengths[0].tolist()))
     else:
         outcomes = _run_generic(agent, env_id, seeds, noise_std, workers, progress)
