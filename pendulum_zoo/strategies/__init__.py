@@ -22,9 +22,13 @@ def get_strategy_class(name: str) -> type[Strategy]:
         raise ValueError(f"unknown algorithm {name!r}; choose one of: {', '.join(sorted(STRATEGIES))}") from None
 
 
+_ARTICLE_ORDER = ("mk1", "mk2", "cma-layerwise", "cma")  # the article's order, then canonical CMA-ES
+
+
 def algorithm_names() -> list[str]:
+    """Every registered algorithm: the built-in ones in the article's order, then any others by name."""
     _load_builtins()
-    return sorted(STRATEGIES)
+    return [n for n in _ARTICLE_ORDER if n in STRATEGIES] + sorted(set(STRATEGIES) - set(_ARTICLE_ORDER))
 
 
 def make_strategy(name: str, population_size: int, seed: int, **hyperparameters: Any) -> Strategy:
