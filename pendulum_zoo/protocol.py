@@ -250,6 +250,8 @@ def _run_generic(agent: Agent, env_id: str, seeds: list[int], noise_std: float, 
             for index, seed in enumerate(seeds):
                 outcomes.append(_run_episode(agent, env, seed, noise_std))
                 progress.stage(index + 1, len(seeds))
+                if isinstance(outcomes[-1], AgentFailure):
+                    break  # later episodes would not be reported
             return outcomes
         finally:
             env.close()
