@@ -70,7 +70,7 @@ def train_command(args: argparse.Namespace, console: Console) -> int:
     config = TrainConfig(
         args.algorithm, args.env, seed=args.seed, population_size=args.population, episodes=args.episodes,
         threshold=args.threshold, min_generations=args.min_generations, max_generations=args.max_generations,
-        hyperparameters=parse_assignments(args.set),
+        validation_episodes=args.validation_episodes, hyperparameters=parse_assignments(args.set),
     ).resolved()  # every bad value is reported here, before any work starts
     out = args.out or default_run_folder(config.algorithm, config.env_id, config.seed)
     progress = Progress(
@@ -159,7 +159,8 @@ def benchmark_command(args: argparse.Namespace, console: Console) -> int:
 
     seeds = parse_seeds(args.seeds)
     overrides = {"hyperparameters": parse_assignments(args.set)}
-    for name in ("population_size", "episodes", "threshold", "min_generations", "max_generations"):
+    for name in ("population_size", "episodes", "threshold", "min_generations", "max_generations",
+                 "validation_episodes"):
         value = getattr(args, name)
         if value is not None:
             overrides[name] = value
@@ -283,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--threshold", type=float, default=None, help="default: 999.5 balance, 880 swing-up")
     train_parser.add_argument("--min-generations", type=int, default=100)
     train_parser.add_argument("--max-generations", type=int, default=1024)
+    train_parser.add_argument("--validation-episodes", type=int, default=100,
+                              help="episodes on which the final candidates are scored to choose the champion")
     train_parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                               help="a strategy hyperparameter, for example --set initial_sigma=0.3")
     train_parser.set_defaults(handler=train_command)
@@ -315,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     benchmark_parser.add_argument("--threshold", type=float, default=None)
     benchmark_parser.add_argument("--min-generations", type=int, default=None)
     benchmark_parser.add_argument("--max-generations", type=int, default=None)
+    benchmark_parser.add_argument("--validation-episodes", type=int, default=None)
     benchmark_parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     benchmark_parser.add_argument("--json", default=None, metavar="PATH")
     benchmark_parser.set_defaults(handler=benchmark_command)
