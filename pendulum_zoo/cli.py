@@ -206,11 +206,12 @@ def zoo_command(args: argparse.Namespace, console: Console) -> int:
         return 1
     table = Table(title=f"pendulum-zoo {pendulum_zoo.__version__} champions: protocol, 100 episodes, seed 0",
                   box=box.SIMPLE_HEAD)
-    for column in ("algorithm", "env", "conn", "mean +/- std", "steps to solve"):
-        table.add_column(column, justify="left" if column in ("algorithm", "env") else "right", no_wrap=True)
+    for column in ("algorithm", "env", "conn", "mean +/- std", "solved at"):
+        table.add_column(column, justify="left" if column in ("algorithm", "env") else "right", no_wrap=True,
+                         min_width=len(column))
     if args.score:
-        table.add_column("fresh score", justify="right", no_wrap=True)
-        table.add_column("same", justify="center", no_wrap=True)
+        table.add_column("fresh score", justify="right", no_wrap=True, min_width=11)
+        table.add_column("same", justify="center", no_wrap=True, min_width=4)
     mismatches = 0
     progress = episode_progress(console)
     with progress:
