@@ -180,7 +180,7 @@ def reproduction(results: dict[tuple[str, str], BenchmarkResult]) -> str:
             article = ARTICLE[env_id].get(algorithm, ("-", "-"))
             result = results.get((algorithm, env_id))
             if result is None:
-                lines.append(f"| {algorithm} | {article[0]} | {article[1]} | not trained yet | | | |")
+                lines.append(f"| {algorithm} | {article[0]} | {article[1]} | no finished run yet | | | |")
                 continue
             solved = [steps_to_solve(run.training.log, ARTICLE_SOLVED[env_id]) for run in result.runs]
             reached = [steps for steps in solved if steps is not None]
