@@ -1,11 +1,13 @@
 """Train the runs behind the zoo and the reproduction of the article's tables, resuming where they stopped.
 
-    python tools/train_zoo.py [--only NAME-SUBSTRING] [--workers K] [--list]
+    python tools/train_zoo.py [--only NAME-SUBSTRING] [--workers K] [--stop-after MINUTES] [--list]
 
 Every run of ``PLAN`` lives in ``evaluation/runs/<algo>-<Env>-s<seed>/`` (config, log, checkpoint, champion),
 committed with the repository so that a run interrupted by the end of a session resumes in the next one and
 every champion's provenance stays on record. Finished runs are skipped; unfinished ones resume from their
-checkpoint and end exactly as an uninterrupted run would. ``tools/build_zoo.py`` then picks the champions.
+checkpoint and end exactly as an uninterrupted run would. ``--stop-after`` ends the script cleanly, right
+after a generation's checkpoint, once that many minutes have passed (for sessions of limited length).
+``tools/build_zoo.py`` then picks the champions.
 """
 
 from __future__ import annotations
@@ -48,12 +50,23 @@ def status(config: TrainConfig) -> str:
     return "not started"
 
 
+class TimeBudgetReached(Exception):
+    """Raised from the training callback, after the generation's checkpoint is saved."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="run only plans whose folder name contains this text")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--list", action="store_true", help="print the plan and each run's status, then stop")
+    parser.add_argument("--stop-after", type=float, default=None, metavar="MINUTES",
+                        help="stop cleanly after the first generation that ends past this many minutes")
     args = parser.parse_args()
+    deadline = None if args.stop_after is None else time.time() + 60 * args.stop_after
+
+    def watch(record: dict) -> None:
+        if deadline is not None and time.time() > deadline:
+            raise TimeBudgetReached(f"generation {record['generation']}")
     for config in plan():
         name = os.path.basename(run_folder(config))
         if args.only not in name:
@@ -63,7 +76,12 @@ def main() -> None:
         if args.list or state == "finished":
             continue
         started = time.time()
-        result = train(config, run_folder(config), workers=args.workers, resume=state != "not started")
+        try:
+            result = train(config, run_folder(config), workers=args.workers, resume=state != "not started",
+                           callback=watch)
+        except TimeBudgetReached as stop:
+            print(f"  -> time budget reached after {stop}; the checkpoint is saved, resume by running again")
+            return
         card = result.card
         print(f"  -> {card['stop_reason']} after {card['generations']} generations, steps to solve "
               f"{card['steps_to_solve']}, {card['connections']} connections, {time.time() - started:.0f} s",
