@@ -147,8 +147,13 @@ def _serve(read_fd: int, write_fd: int) -> None:
                 if runner is None:
                     raise RuntimeError("run before start")
                 write_frame(send, {}, runner.run(*arrays, noise_std=header.get("noise_std", 0.0)))
+        except BrokenPipeError:
+            break  # the parent is gone (stopped or killed): nothing left to answer
         except Exception:
-            write_frame(send, {"error": traceback.format_exc()})
+            try:
+                write_frame(send, {"error": traceback.format_exc()})
+            except BrokenPipeError:
+                break
     if runner is not None:
         runner.close()
 
