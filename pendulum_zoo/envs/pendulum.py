@@ -162,7 +162,7 @@ class InvertedPendulumEnv(gymnasium.Env):
         physics = self._open_physics()
         state = physics.reset(initial_pole_angle(self.np_random, self.swingup))
         self._needs_reset = False
-        return _observation(state), {}
+        return observation_from_state(state), {}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         if self._needs_reset:
@@ -177,7 +177,7 @@ class InvertedPendulumEnv(gymnasium.Env):
             reward, terminated = 1.0, abs(theta) > BALANCE_ANGLE_LIMIT
         if self.render_mode == "human":
             self._keep_real_time()
-        return _observation(state), reward, terminated, False, {}
+        return observation_from_state(state), reward, terminated, False, {}
 
     def render(self) -> np.ndarray | None:
         physics = self._open_physics()
@@ -262,7 +262,7 @@ class InvertedPendulumSwingupEnv(InvertedPendulumEnv):
     swingup = True
 
 
-def _observation(state: tuple[float, float, float, float]) -> np.ndarray:
+def observation_from_state(state: tuple[float, float, float, float]) -> np.ndarray:
     # robot_pendula.InvertedPendulum.calc_state: [x, vx, cos(theta), sin(theta), theta_dot]
     x, x_dot, theta, theta_dot = state
     return np.array((x, x_dot, math.cos(theta), math.sin(theta), theta_dot))
