@@ -17,7 +17,8 @@ all-time best member is often a lucky one. The candidates (the all-time best mem
 generation's elite) are scored on ``validation_episodes`` further episodes, drawn from the training seed range
 (never the protocol's), and the best validation fitness wins. ``validation_episodes=0`` keeps the all-time
 best. Resuming an interrupted run continues from its checkpoint and ends with exactly the champion an
-uninterrupted run would have.
+uninterrupted run would have. Only ``max_generations`` may change on resume (a longer or shorter budget for an
+unfinished run); the run then ends exactly as one started with the new budget would.
 """
 
 from __future__ import annotations
@@ -252,11 +253,20 @@ def _start(config: TrainConfig, folder: str | None, resume: bool):
     if not os.path.exists(checkpoint):
         raise FileNotFoundError(f"nothing to resume: {checkpoint} does not exist")
     strategy, state, saved_config = _load_checkpoint(checkpoint)
-    if saved_config != config:
-        differences = [name for name in config.__dataclass_fields__
-                       if getattr(saved_config, name) != getattr(config, name)]
-        raise ValueError(f"cannot resume {folder}: the run was made with different {', '.join(differences)} "
-                         f"({', '.join(f'{n}={getattr(saved_config, n)!r}' for n in differences)})")
+    differences = [name for name in config.__dataclass_fields__
+                   if getattr(saved_config, name) != getattr(config, name)]
+    fixed = [name for name in differences if name != "max_generations"]
+    if fixed:
+        raise ValueError(f"cannot resume {folder}: the run was made with different {', '.join(fixed)} "
+                         f"({', '.join(f'{n}={getattr(saved_config, n)!r}' for n in fixed)})")
+    if differences:  # a new generation budget: the run ends as one started with that budget would
+        if state.stop_reason is not None:
+            raise ValueError(f"cannot change max_generations of {folder}: the run has already finished "
+                             f"({state.stop_reason}, generation {state.generation})")
+        if config.max_generations <= state.generation:
+            raise ValueError(f"cannot resume {folder} with max_generations={config.max_generations}: it has "
+                             f"already run {state.generation} generations")
+        write_json(os.path.join(folder, "config.json"), config.to_dict())
     log = [record for record in read_log(os.path.join(folder, "log.jsonl")) if record["generation"] < state.generation]
     # the log may hold generations run after the last checkpoint: they will be run again
     atomic_write_text(os.path.join(folder, "log.jsonl"), "".join(json.dumps(r) + "\n" for r in log))

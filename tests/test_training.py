@@ -180,3 +180,37 @@ def test_task_defaults_follow_the_article():
     assert (swingup.population_size, swingup.threshold) == (256, 880.0)
     assert (balance.min_generations, balance.max_generations) == (100, 1024)
     assert balance.env_id == BALANCE
+
+
+@pytest.mark.parametrize("budget", (3, 8))
+def test_resume_with_a_new_generation_budget_ends_as_a_run_started_with_it(tmp_path, budget):
+    straight = train(short_run("mk1", max_generations=budget), tmp_path / "straight", workers=1)
+
+    def interrupt(record):
+        if record["generation"] == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(short_run("mk1", max_generations=5), tmp_path / "resumed", workers=1, callback=interrupt)
+    resumed = train(short_run("mk1", max_generations=budget), tmp_path / "resumed", workers=1, resume=True)
+    assert np.array_equal(straight.champion, resumed.champion)
+    assert len(resumed.log) == budget
+    assert without_wall_time(straight.log) == without_wall_time(resumed.log)
+    assert {k: v for k, v in straight.card.items() if k != "wall_time_s"} == \
+        {k: v for k, v in resumed.card.items() if k != "wall_time_s"}
+    assert json.loads((tmp_path / "resumed" / "config.json").read_text())["max_generations"] == budget
+
+
+def test_a_new_generation_budget_must_lie_ahead_of_an_unfinished_run(tmp_path):
+    def interrupt(record):
+        if record["generation"] == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(short_run("mk1"), tmp_path / "run", workers=1, callback=interrupt)
+    with pytest.raises(ValueError, match="already run 3 generations"):
+        train(short_run("mk1", max_generations=3), tmp_path / "run", workers=1, resume=True)
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["max_generations"] == 5
+    train(short_run("mk1"), tmp_path / "run", workers=1, resume=True)
+    with pytest.raises(ValueError, match="already finished"):
+        train(short_run("mk1", max_generations=9), tmp_path / "run", workers=1, resume=True)

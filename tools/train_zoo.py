@@ -1,12 +1,15 @@
 """Train the runs behind the zoo and the reproduction of the article's tables, resuming where they stopped.
 
-    python tools/train_zoo.py [--only NAME-SUBSTRING] [--workers K] [--stop-after MINUTES] [--list]
+    python tools/train_zoo.py [--only NAME-SUBSTRING] [--workers K] [--stop-after MINUTES]
+                              [--max-generations N] [--list]
 
 Every run of ``PLAN`` lives in ``evaluation/runs/<algo>-<Env>-s<seed>/`` (config, log, checkpoint, champion),
 committed with the repository so that a run interrupted by the end of a session resumes in the next one and
 every champion's provenance stays on record. Finished runs are skipped; unfinished ones resume from their
 checkpoint and end exactly as an uninterrupted run would. ``--stop-after`` ends the script cleanly, right
 after a generation's checkpoint, once that many minutes have passed (for sessions of limited length).
+``--max-generations`` gives the selected runs a generation budget other than the article's 1024; it is
+written into the run's config and the champion's card.
 ``tools/build_zoo.py`` then picks the champions.
 """
 
@@ -16,6 +19,7 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 
 from pendulum_zoo.training import TrainConfig, read_log, train
 
@@ -61,6 +65,8 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="print the plan and each run's status, then stop")
     parser.add_argument("--stop-after", type=float, default=None, metavar="MINUTES",
                         help="stop cleanly after the first generation that ends past this many minutes")
+    parser.add_argument("--max-generations", type=int, default=None, metavar="N",
+                        help="generation budget for the selected runs (default: the article's 1024)")
     args = parser.parse_args()
     deadline = None if args.stop_after is None else time.time() + 60 * args.stop_after
 
@@ -68,6 +74,8 @@ def main() -> None:
         if deadline is not None and time.time() > deadline:
             raise TimeBudgetReached(f"generation {record['generation']}")
     for config in plan():
+        if args.max_generations is not None:
+            config = replace(config, max_generations=args.max_generations)
         name = os.path.basename(run_folder(config))
         if args.only not in name:
             continue
