@@ -28,14 +28,8 @@ import numpy as np
 import pybullet
 
 from pendulum_zoo._version import __version__
-from pendulum_zoo.envs.pendulum import InvertedPendulumEnv, InvertedPendulumSwingupEnv
-from pendulum_zoo.envs.registration import (
-    MAX_EPISODE_STEPS,
-    canonical_env_id,
-    is_swingup,
-    solved_threshold,
-    track_half_width,
-)
+from pendulum_zoo.envs.pendulum import InvertedPendulumEnv
+from pendulum_zoo.envs.registration import MAX_EPISODE_STEPS, canonical_env_id, solved_threshold
 from pendulum_zoo.evaluator import PopulationEvaluator, check_workers
 from pendulum_zoo.policies import NUM_PARAMS, Policy, effective_connections
 from pendulum_zoo.policy_file import load_policy
@@ -277,8 +271,8 @@ def _forked_episode(seed: int):
 
 
 def _make_env(env_id: str) -> InvertedPendulumEnv:
-    cls = InvertedPendulumSwingupEnv if is_swingup(env_id) else InvertedPendulumEnv
-    return cls(track_half_width=track_half_width(env_id))
+    # the registration knows each ID's class and track; episodes are capped by _run_episode itself
+    return gymnasium.make(env_id).unwrapped
 
 
 def _run_episode(agent: Agent, env: InvertedPendulumEnv, seed: int, noise_std: float):
