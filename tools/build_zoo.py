@@ -89,6 +89,8 @@ def build_champion(algorithm: str, env_id: str, folders: list[str], workers: int
     name = champion_name(algorithm, env_id)
     report = pick.report
     report.agent = f"{algorithm} champion for {env_id}"
+    report = unchanged_or_new(os.path.join(EVALUATION, f"{name}.json"), report)
+    pick.report = report
     report.save(os.path.join(EVALUATION, f"{name}.json"))
     atomic_write_text(os.path.join(EVALUATION, f"{name}.md"), report.markdown())
 
@@ -110,6 +112,16 @@ def build_champion(algorithm: str, env_id: str, folders: list[str], workers: int
                       title=f"{algorithm} champion, {env_id.split('/')[-1]}")
     atomic_write_text(os.path.join(folder, "MODEL_CARD.md"), model_card_markdown(name, card, report))
     return result
+
+
+def unchanged_or_new(path: str, report: Report) -> Report:
+    """The report already at ``path`` if its episodes and results equal ``report``'s, else ``report``: a
+    rebuild that changes no result then leaves the file as it was, wall time and versions included."""
+    if os.path.exists(path):
+        kept = Report.load(path)
+        if kept.results() == report.results():
+            return kept
+    return report
 
 
 def model_card_markdown(name: str, card: dict, report: Report) -> str:
