@@ -21,6 +21,7 @@ import argparse
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -58,13 +59,18 @@ ARTICLE = {
 }
 
 
-def finished_runs(algorithm: str, env_id: str) -> list[str]:
+def finished_runs(algorithm: str, env_id: str) -> list[tuple[str, str]]:
+    """``(folder, tag)`` of every finished run: ``<name>-s<seed>`` has the article's settings (tag ``""``),
+    ``<name>-s<seed>-<tag>`` has tuned ones (``tools/train_zoo.py``'s ``TUNED``; its card says which)."""
     prefix = f"{champion_name(algorithm, env_id)}-s"
     if not os.path.isdir(RUNS):
         return []
-    return sorted(os.path.join(RUNS, name) for name in os.listdir(RUNS)
-                  if name.startswith(prefix) and name[len(prefix):].isdigit()
-                  and os.path.exists(os.path.join(RUNS, name, "champion.json")))
+    runs = []
+    for name in sorted(os.listdir(RUNS)):
+        seed, _, tag = name[len(prefix):].partition("-")
+        if name.startswith(prefix) and seed.isdigit() and os.path.exists(os.path.join(RUNS, name, "champion.json")):
+            runs.append((os.path.join(RUNS, name), tag))
+    return runs
 
 
 def load_run(folder: str) -> TrainResult:
@@ -72,46 +78,72 @@ def load_run(folder: str) -> TrainResult:
     return TrainResult(params, card, folder, read_log(os.path.join(folder, "log.jsonl")))
 
 
-def build_champion(algorithm: str, env_id: str, folders: list[str], workers: int | None) -> BenchmarkResult:
-    result = BenchmarkResult(algorithm, env_id)
-    selection = {}
-    for folder in folders:
+@dataclass
+class Run:
+    """One finished run, scored: ``tag`` is ``""`` for the article's settings."""
+    tag: str
+    scored: SeedRun
+    selection_mean: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.scored.seed}" + (f" ({self.tag})" if self.tag else "")
+
+
+@dataclass
+class Built:
+    """One algorithm on one task. The tables compare the article's settings only (``article``); the zoo's
+    champion is the best of all runs, tuned ones included."""
+    article: BenchmarkResult
+    runs: list[Run]
+    champion: Run
+
+
+def build_champion(algorithm: str, env_id: str, folders: list[tuple[str, str]], workers: int | None) -> Built:
+    runs = []
+    for folder, tag in folders:
         training = load_run(folder)
         seed = load_config(folder).seed
-        policy = Policy(training.champion, f"{algorithm} seed {seed}")
-        selection[seed] = evaluate(policy, env_id, seed=SELECTION_SEED, workers=workers).statistics()["mean"]
+        policy = Policy(training.champion, f"{algorithm} seed {seed}" + (f" {tag}" if tag else ""))
+        selection_mean = evaluate(policy, env_id, seed=SELECTION_SEED, workers=workers).statistics()["mean"]
         report = evaluate(policy, env_id, workers=workers)
         report.algorithm = algorithm
-        result.runs.append(SeedRun(seed, training, report))
+        runs.append(Run(tag, SeedRun(seed, training, report), selection_mean))
     # the best selection mean; among equals (every balance champion scores 1000) the sparser network
-    pick = max(result.runs, key=lambda run: (selection[run.seed], -run.report.connections))
-    result.best_seed = pick.seed
+    def pick(candidates: list[Run]) -> Run:
+        return max(candidates, key=lambda run: (run.selection_mean, -run.scored.report.connections))
+    article_runs = [run for run in runs if not run.tag]
+    article = BenchmarkResult(algorithm, env_id, [run.scored for run in article_runs],
+                              pick(article_runs).scored.seed if article_runs else None)
+    champion = pick(runs)
+    chosen = champion.scored
     name = champion_name(algorithm, env_id)
-    report = pick.report
+    report = chosen.report
     report.agent = f"{algorithm} champion for {env_id}"
     report = unchanged_or_new(os.path.join(EVALUATION, f"{name}.json"), report)
-    pick.report = report
+    chosen.report = report
     report.save(os.path.join(EVALUATION, f"{name}.json"))
     atomic_write_text(os.path.join(EVALUATION, f"{name}.md"), report.markdown())
 
     folder = os.path.join(AGENTS, name)
     os.makedirs(folder, exist_ok=True)
     stats = report.statistics()
-    card = {**pick.training.card, "zoo": {
-        "selected_from_seeds": sorted(selection), "selection": f"best protocol mean on evaluation seed {SELECTION_SEED}",
-        "selection_means": {str(seed): mean for seed, mean in sorted(selection.items())},
+    card = {**chosen.training.card, "zoo": {
+        "selected_from_runs": [os.path.basename(run.scored.training.out_dir) for run in runs],
+        "selection": f"best protocol mean on evaluation seed {SELECTION_SEED}",
+        "selection_means": {os.path.basename(run.scored.training.out_dir): run.selection_mean for run in runs},
         "protocol": {"episodes": report.episodes, "seed": report.seed, "mean": stats["mean"], "std": stats["std"],
                      "iqm": stats["iqm"], "success_rate": stats["success_rate"], "returns": report.returns},
     }}
-    save_policy(os.path.join(folder, "policy.json"), pick.training.champion, card)
-    shutil.copyfile(os.path.join(pick.training.out_dir, "log.jsonl"), os.path.join(folder, "learning_curve.jsonl"))
-    write_learning_curve_svg(os.path.join(folder, "learning_curve.svg"), pick.training.log,
-                             title=f"{algorithm} on {env_id.split('/')[-1]}, seed {pick.seed}",
-                             threshold=pick.training.card["hyperparameters"]["threshold"])
-    write_network_svg(os.path.join(folder, "network.svg"), pick.training.champion,
+    save_policy(os.path.join(folder, "policy.json"), chosen.training.champion, card)
+    shutil.copyfile(os.path.join(chosen.training.out_dir, "log.jsonl"), os.path.join(folder, "learning_curve.jsonl"))
+    write_learning_curve_svg(os.path.join(folder, "learning_curve.svg"), chosen.training.log,
+                             title=f"{algorithm} on {env_id.split('/')[-1]}, seed {champion.label}",
+                             threshold=chosen.training.card["hyperparameters"]["threshold"])
+    write_network_svg(os.path.join(folder, "network.svg"), chosen.training.champion,
                       title=f"{algorithm} champion, {env_id.split('/')[-1]}")
     atomic_write_text(os.path.join(folder, "MODEL_CARD.md"), model_card_markdown(name, card, report))
-    return result
+    return Built(article, runs, champion)
 
 
 def unchanged_or_new(path: str, report: Report) -> Report:
@@ -145,7 +177,7 @@ def model_card_markdown(name: str, card: dict, report: Report) -> str:
         "## Training", "",
         "| | |", "|---|---|",
         f"| algorithm | `{card['algorithm']}` |",
-        f"| seed | {card['seed']} (picked from seeds {', '.join(map(str, zoo['selected_from_seeds']))} by "
+        f"| seed | {card['seed']} (picked from runs {', '.join(zoo['selected_from_runs'])} by "
         f"{zoo['selection']}) |",
         f"| population, episodes per member | {hp['population_size']}, {hp['episodes']} |",
         f"| threshold, generations | {hp['threshold']:g}, {hp['min_generations']}..{hp['max_generations']} |",
@@ -178,8 +210,8 @@ TARGETS = [
 ]
 
 
-def targets_table(results: dict[tuple[str, str], BenchmarkResult]) -> list[str]:
-    lines = ["## The zoo's targets", "", "Every champion against its target, on its 100 protocol episodes.", "",
+def targets_table(results: dict[tuple[str, str], Built]) -> list[str]:
+    lines = ["## The zoo's targets", "", "Every zoo champion against its target, on its 100 protocol episodes.", "",
              "| Env | Method | Target | Champion | Met |", "|---|---|---|---|---|"]
     for env_id, algorithms, what, met in TARGETS:
         for algorithm in algorithms:
@@ -187,10 +219,10 @@ def targets_table(results: dict[tuple[str, str], BenchmarkResult]) -> list[str]:
             if result is None:
                 lines.append(f"| {env_id.split('/')[-1]} | {algorithm} | {what} | not trained yet | no |")
                 continue
-            report = result.best.report
+            report = result.champion.scored.report
             stats = report.statistics()  # computed once: it includes a bootstrap
             lines.append(f"| {env_id.split('/')[-1]} | {algorithm} | {what} | {stats['mean']:.2f} +/- "
-                         f"{stats['std']:.2f}, {report.connections} connections | "
+                         f"{stats['std']:.2f}, {report.connections} connections, seed {result.champion.label} | "
                          f"{'yes' if met(stats, report.connections) else '**no**'} |")
     return lines + [""]
 
@@ -205,17 +237,20 @@ def steps_to_solve(log: list[dict], solved) -> int | None:
     return next((record["env_steps"] for record in log if solved(record["best_fitness"])), None)
 
 
-def reproduction(results: dict[tuple[str, str], BenchmarkResult]) -> str:
+def reproduction(results: dict[tuple[str, str], Built]) -> str:
     lines = ["# Reproduction of the article's tables", "",
              "Generated by `python tools/build_zoo.py` from the runs in `evaluation/runs/` (article settings: "
              "population 128/256, 8 episodes, threshold 999.5/880, at least 100 generations; at most 1024, "
              "or the smaller budget that the per-seed table shows). "
              "\"Steps to solve\" counts env steps up to the first generation whose best fitness counts as solved "
              "by the article's rule (Table 1: R > 999.0; Table 2: 880), mean +/- std over the runs that got "
-             "there, with how many did. \"Best agent\" is the zoo's champion: among the seeds' champions, the one "
+             "there, with how many did. \"Best agent\": among the seeds' champions, the one "
              f"with the best protocol mean on evaluation seed {SELECTION_SEED} (the sparser among equals), "
              "reported as mean +/- std over its 100 protocol episodes on evaluation seed 0; picking on other "
-             "episodes than those reported keeps the score free of selection bias. The article's CMA is its "
+             "episodes than those reported keeps the score free of selection bias. The tables hold runs with the "
+             "article's settings only; the zoo's champion is picked the same way from these and from runs with "
+             "tuned settings (the per-seed table names them), and is the one the targets table shows. "
+             "The article's CMA is its "
              "layer-wise variant (`cma-layerwise`); canonical CMA-ES (`cma`) is ours alone.", ""]
     for title, env_id in (("Table 1: balance, `InvertedPendulum-v0`", "pendulum_zoo/InvertedPendulum-v0"),
                           ("Table 2: swing-up, widened track, `InvertedPendulumSwingupWide-v0`",
@@ -225,8 +260,8 @@ def reproduction(results: dict[tuple[str, str], BenchmarkResult]) -> str:
                   "|---|---|---|---|---|---|---|"]
         for algorithm in ALGORITHMS:
             article = ARTICLE[env_id].get(algorithm, ("-", "-"))
-            result = results.get((algorithm, env_id))
-            if result is None:
+            result = results[(algorithm, env_id)].article if (algorithm, env_id) in results else None
+            if result is None or not result.runs:
                 lines.append(f"| {algorithm} | {article[0]} | {article[1]} | no finished run yet | | | |")
                 continue
             solved = [steps_to_solve(run.training.log, ARTICLE_SOLVED[env_id]) for run in result.runs]
@@ -241,16 +276,17 @@ def reproduction(results: dict[tuple[str, str], BenchmarkResult]) -> str:
         lines.append("")
     lines += targets_table(results)
     lines += ["## Per-seed results", "",
-              "| Method | Env | Seed | Steps to solve (article's rule) | Trainer's steps to solve (threshold) "
+              "| Method | Env | Seed (settings) | Steps to solve (article's rule) | Trainer's steps to solve (threshold) "
               "| Generations run / budget (stop) | Protocol mean +/- std | Connections |",
               "|---|---|---|---|---|---|---|---|"]
     for (algorithm, env_id), result in sorted(results.items()):
-        for run in result.runs:
+        for scored in result.runs:
+            run = scored.scored
             card, stats = run.training.card, run.report.statistics()
             rule = ARTICLE_SOLVED.get(env_id)
             article_steps = steps_to_solve(run.training.log, rule) if rule else None
             trainer_steps = card["steps_to_solve"]
-            lines.append(f"| {algorithm} | {env_id.split('/')[-1]} | {run.seed} | "
+            lines.append(f"| {algorithm} | {env_id.split('/')[-1]} | {scored.label} | "
                          f"{'-' if article_steps is None else f'{article_steps:.3e}'} | "
                          f"{'-' if trainer_steps is None else f'{trainer_steps:.3e}'} | {card['generations']} / "
                          f"{card['hyperparameters']['max_generations']} ({card['stop_reason']}) | "
@@ -275,7 +311,7 @@ def main() -> None:
                 continue
             result = build_champion(algorithm, env_id, folders, args.workers)
             results[(algorithm, env_id)] = result
-            stats = result.best.report.statistics()
+            stats = result.champion.scored.report.statistics()
             print(f"{champion_name(algorithm, env_id):45s} {len(folders)} run(s); protocol {stats['mean']:.2f} "
                   f"+/- {stats['std']:.2f}", flush=True)
     atomic_write_text(os.path.join(EVALUATION, "REPRODUCTION.md"), reproduction(results))
