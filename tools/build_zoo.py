@@ -280,13 +280,13 @@ def reproduction(results: dict[tuple[str, str], Built]) -> str:
               "| Generations run / budget (stop) | Protocol mean +/- std | Connections |",
               "|---|---|---|---|---|---|---|---|"]
     for (algorithm, env_id), result in sorted(results.items()):
-        for scored in result.runs:
-            run = scored.scored
+        for entry in result.runs:
+            run = entry.scored
             card, stats = run.training.card, run.report.statistics()
             rule = ARTICLE_SOLVED.get(env_id)
             article_steps = steps_to_solve(run.training.log, rule) if rule else None
             trainer_steps = card["steps_to_solve"]
-            lines.append(f"| {algorithm} | {env_id.split('/')[-1]} | {scored.label} | "
+            lines.append(f"| {algorithm} | {env_id.split('/')[-1]} | {entry.label} | "
                          f"{'-' if article_steps is None else f'{article_steps:.3e}'} | "
                          f"{'-' if trainer_steps is None else f'{trainer_steps:.3e}'} | {card['generations']} / "
                          f"{card['hyperparameters']['max_generations']} ({card['stop_reason']}) | "

@@ -23,6 +23,7 @@ import time
 from dataclasses import replace
 
 from pendulum_zoo.training import TrainConfig, read_log, train
+from pendulum_zoo.zoo import champion_name
 
 RUNS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "evaluation", "runs")
 ARTICLE_SEEDS = (0, 1, 2)  # article: "only 3 seeds tested so far"
@@ -58,7 +59,7 @@ def plan() -> list[tuple[TrainConfig, str]]:
 
 
 def run_folder(config: TrainConfig, tag: str = "") -> str:
-    name = f"{config.algorithm}-{config.env_id.split('/')[-1]}-s{config.seed}"
+    name = f"{champion_name(config.algorithm, config.env_id)}-s{config.seed}"
     return os.path.join(RUNS, f"{name}-{tag}" if tag else name)
 
 
