@@ -285,7 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--threshold", type=float, default=None, help="default: 999.5 balance, 880 swing-up")
     train_parser.add_argument("--min-generations", type=int, default=100)
     train_parser.add_argument("--max-generations", type=int, default=1024,
-                              help="the run's generation budget; the only setting --resume may change")
+                              help="the run's generation budget; the only setting --resume may change "
+                                   "(also to extend a run that used up its budget)")
     train_parser.add_argument("--validation-episodes", type=int, default=100,
                               help="episodes on which the final candidates are scored to choose the champion")
     train_parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

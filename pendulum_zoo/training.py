@@ -17,8 +17,9 @@ all-time best member is often a lucky one. The candidates (the all-time best mem
 generation's elite) are scored on ``validation_episodes`` further episodes, drawn from the training seed range
 (never the protocol's), and the best validation fitness wins. ``validation_episodes=0`` keeps the all-time
 best. Resuming an interrupted run continues from its checkpoint and ends with exactly the champion an
-uninterrupted run would have. Only ``max_generations`` may change on resume (a longer or shorter budget for an
-unfinished run); the run then ends exactly as one started with the new budget would.
+uninterrupted run would have. Only ``max_generations`` may change on resume: a longer or shorter budget for an
+unfinished run, or a longer one for a run that used up its budget (its validation is undone and redone at the
+new end). The run then ends exactly as one started with the new budget would, wall time aside.
 """
 
 from __future__ import annotations
@@ -158,6 +159,11 @@ class _RunState:
     solved_generation: int | None = None
     stop_reason: str | None = None
     validation: dict[str, Any] | None = None
+    # the all-time best member as training left it, kept once validation has chosen another champion, so that
+    # a run that used up its budget can be given a longer one
+    trained_champion: np.ndarray | None = None
+    trained_champion_fitness: float | None = None
+    trained_champion_generation: int | None = None
 
 
 def train(config: TrainConfig, out_dir: str | os.PathLike | None = None, *, workers: int | None = None,
@@ -232,6 +238,7 @@ def _choose_champion(config: TrainConfig, state: _RunState, evaluator: Populatio
     if strategy.binary:
         score = score - complexity_penalty(matrix)
     pick = int(np.argmax(score))  # ties go to the earlier candidate: the all-time best first
+    state.trained_champion, state.trained_champion_fitness, state.trained_champion_generation = candidates[0][:3]
     state.champion, state.champion_fitness, state.champion_generation, picked = candidates[pick]
     state.champion = state.champion.copy()
     state.env_steps += evaluation.steps
@@ -260,9 +267,13 @@ def _start(config: TrainConfig, folder: str | None, resume: bool):
         raise ValueError(f"cannot resume {folder}: the run was made with different {', '.join(fixed)} "
                          f"({', '.join(f'{n}={getattr(saved_config, n)!r}' for n in fixed)})")
     if differences:  # a new generation budget: the run ends as one started with that budget would
-        if state.stop_reason is not None:
+        if state.stop_reason == "max_generations" and config.max_generations > state.generation:
+            _reopen(folder, state)
+        elif state.stop_reason is not None:
+            extend = f"; only a budget above {state.generation} extends it" \
+                if state.stop_reason == "max_generations" else ""
             raise ValueError(f"cannot change max_generations of {folder}: the run has already finished "
-                             f"({state.stop_reason}, generation {state.generation})")
+                             f"({state.stop_reason}, generation {state.generation}){extend}")
         if config.max_generations <= state.generation:
             raise ValueError(f"cannot resume {folder} with max_generations={config.max_generations}: it has "
                              f"already run {state.generation} generations")
@@ -271,6 +282,22 @@ def _start(config: TrainConfig, folder: str | None, resume: bool):
     # the log may hold generations run after the last checkpoint: they will be run again
     atomic_write_text(os.path.join(folder, "log.jsonl"), "".join(json.dumps(r) + "\n" for r in log))
     return strategy, state, log
+
+
+def _reopen(folder: str, state: _RunState) -> None:
+    """Undo the end of a run that used up its budget, so that it goes on as if the budget had been larger."""
+    if state.validation is not None:
+        if state.trained_champion is not None:
+            state.champion = state.trained_champion
+            state.champion_fitness = state.trained_champion_fitness
+            state.champion_generation = state.trained_champion_generation
+        elif state.validation["picked"] != "all-time best":  # a checkpoint from before trained_champion
+            raise ValueError(f"cannot give {folder} a longer budget: its checkpoint was written before "
+                             f"checkpoints kept the all-time best member that validation replaced; start a "
+                             f"new run with the longer budget instead")
+        state.env_steps -= state.validation["env_steps"]
+    state.stop_reason = state.validation = None
+    state.trained_champion = state.trained_champion_fitness = state.trained_champion_generation = None
 
 
 def _log_record(state: _RunState, params: np.ndarray, fitness: np.ndarray, mean_return: np.ndarray,
@@ -343,11 +370,13 @@ def _save_checkpoint(folder: str, config: TrainConfig, strategy, state: _RunStat
     header = {
         "format": CHECKPOINT_FORMAT, "format_version": CHECKPOINT_VERSION, "package_version": __version__,
         "config": config.to_dict(), "strategy": strategy_state["meta"],
-        "run": {k: v for k, v in asdict(state).items() if k != "champion"},
+        "run": {k: v for k, v in asdict(state).items() if k not in ("champion", "trained_champion")},
     }
     header["run"]["champion_fitness"] = None if state.champion is None else state.champion_fitness
     arrays = {f"strategy/{name}": value for name, value in strategy_state["arrays"].items()}
     arrays["champion"] = state.champion
+    if state.trained_champion is not None:
+        arrays["trained_champion"] = state.trained_champion
     arrays["header"] = np.frombuffer(json.dumps(header, allow_nan=False).encode(), dtype=np.uint8)
     write_npz(os.path.join(folder, "checkpoint.npz"), arrays)
 
@@ -368,6 +397,8 @@ def _load_checkpoint(path: str):
     run = header["run"]
     state = _RunState(**{**run, "champion": arrays["champion"].astype(np.float64),
                          "champion_fitness": -math.inf if run["champion_fitness"] is None else run["champion_fitness"]})
+    if "trained_champion" in arrays:
+        state.trained_champion = arrays["trained_champion"].astype(np.float64)
     return strategy, state, config
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -212,5 +213,30 @@ def test_a_new_generation_budget_must_lie_ahead_of_an_unfinished_run(tmp_path):
         train(short_run("mk1", max_generations=3), tmp_path / "run", workers=1, resume=True)
     assert json.loads((tmp_path / "run" / "config.json").read_text())["max_generations"] == 5
     train(short_run("mk1"), tmp_path / "run", workers=1, resume=True)
-    with pytest.raises(ValueError, match="already finished"):
-        train(short_run("mk1", max_generations=9), tmp_path / "run", workers=1, resume=True)
+    with pytest.raises(ValueError, match="only a budget above 5 extends it"):
+        train(short_run("mk1", max_generations=4), tmp_path / "run", workers=1, resume=True)
+
+
+@pytest.mark.parametrize("algorithm, seed", (("mk2", 3), ("cma-layerwise", 5)))
+def test_a_run_that_used_up_its_budget_goes_on_as_one_started_with_a_longer_budget(tmp_path, algorithm, seed):
+    # swing-up, so that fitnesses differ, and seeds whose validation at generation 5 picks a member other
+    # than the all-time best, which the longer run must get back
+    config = replace(short_run(algorithm, seed=seed), env_id="pendulum_zoo/InvertedPendulumSwingup-v0")
+    straight = train(replace(config, max_generations=8), tmp_path / "straight", workers=1)
+    first = train(config, tmp_path / "extended", workers=1)
+    assert first.card["stop_reason"] == "max_generations"
+    assert first.card["validation"]["picked"].startswith("final generation")
+    extended = train(replace(config, max_generations=8), tmp_path / "extended", workers=1, resume=True)
+    assert np.array_equal(straight.champion, extended.champion)
+    assert without_wall_time(straight.log) == without_wall_time(extended.log)
+    assert {k: v for k, v in straight.card.items() if k != "wall_time_s"} == \
+        {k: v for k, v in extended.card.items() if k != "wall_time_s"}
+    params, card = load_policy(tmp_path / "extended" / "champion.json")
+    assert card["generations"] == 8 and np.array_equal(params, straight.champion)
+
+
+def test_a_solved_run_cannot_be_given_a_new_budget(tmp_path):
+    solved = train(short_run("mk1", threshold=0.0), tmp_path / "run", workers=1)
+    assert solved.card["stop_reason"] == "solved"
+    with pytest.raises(ValueError, match="already finished \\(solved, generation 1\\)"):
+        train(short_run("mk1", threshold=0.0, max_generations=9), tmp_path / "run", workers=1, resume=True)
