@@ -282,11 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     train_parser.add_argument("--population", type=int, default=None, help="default: 128 balance, 256 swing-up")
     train_parser.add_argument("--episodes", type=int, default=8)
-    train_parser.add_argument("--threshold", type=float, default=None, help="default: 999.5 balance, 880 swing-up")
+    train_parser.add_argument("--threshold", type=float, default=None,
+                              help="default: 999.5 balance, 880 swing-up; --resume may raise it (also to keep a "
+                                   "solved run going)")
     train_parser.add_argument("--min-generations", type=int, default=100)
     train_parser.add_argument("--max-generations", type=int, default=1024,
-                              help="the run's generation budget; the only setting --resume may change "
-                                   "(also to extend a run that used up its budget)")
+                              help="the run's generation budget; --resume may change it (also to extend a "
+                                   "run that used up its budget)")
     train_parser.add_argument("--validation-episodes", type=int, default=100,
                               help="episodes on which the final candidates are scored to choose the champion")
     train_parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

@@ -235,6 +235,38 @@ def test_a_run_that_used_up_its_budget_goes_on_as_one_started_with_a_longer_budg
     assert card["generations"] == 8 and np.array_equal(params, straight.champion)
 
 
+def test_a_solved_run_given_a_higher_threshold_goes_on_as_one_started_with_it(tmp_path):
+    config = replace(short_run("mk2", seed=0, min_generations=2), env_id="pendulum_zoo/InvertedPendulumSwingup-v0")
+    never = train(config, workers=1)  # threshold 2000: never reached, runs its 5 generations
+    best = [record["best_fitness"] for record in never.log]
+    # a threshold first reached after the low-threshold run below has stopped, so that its solved generation
+    # and steps must be found again
+    middle = max(best[2:])
+    assert middle > max(best[:2])
+    for threshold in (middle, 2000.0):
+        folder = tmp_path / f"raised-{threshold}"
+        first = train(replace(config, threshold=-1e9), folder, workers=1)
+        assert (first.card["stop_reason"], first.card["generations"], first.card["solved_generation"]) == \
+            ("solved", 2, 0)
+        raised = train(replace(config, threshold=threshold), folder, workers=1, resume=True)
+        straight = train(replace(config, threshold=threshold), tmp_path / f"straight-{threshold}", workers=1)
+        assert np.array_equal(straight.champion, raised.champion)
+        assert without_wall_time(straight.log) == without_wall_time(raised.log)
+        assert {k: v for k, v in straight.card.items() if k != "wall_time_s"} == \
+            {k: v for k, v in raised.card.items() if k != "wall_time_s"}
+        assert json.loads((folder / "config.json").read_text())["threshold"] == threshold
+        assert raised.card["solved_generation"] == (None if threshold == 2000.0 else best.index(middle))
+
+
+def test_a_threshold_is_never_lowered_and_a_solved_run_needs_one_above_its_final_best(tmp_path):
+    final_best = train(short_run("mk1", threshold=0.0), tmp_path / "run", workers=1).log[-1]["best_fitness"]
+    with pytest.raises(ValueError, match="cannot lower the threshold"):
+        train(short_run("mk1", threshold=-1.0), tmp_path / "run", workers=1, resume=True)
+    with pytest.raises(ValueError, match=f"only a threshold above its final best fitness {final_best!r} extends it"):
+        train(short_run("mk1", threshold=final_best), tmp_path / "run", workers=1, resume=True)
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["threshold"] == 0.0
+
+
 def test_a_solved_run_cannot_be_given_a_new_budget(tmp_path):
     solved = train(short_run("mk1", threshold=0.0), tmp_path / "run", workers=1)
     assert solved.card["stop_reason"] == "solved"
