@@ -40,20 +40,19 @@ TUNED = [
     *[("episodes16", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=seed, episodes=16,
                                  max_generations=100)) for seed in ARTICLE_SEEDS],
     # narrow swing-up: mk2's run was still climbing when its 100-generation budget ran out (best fitness 705
-    # -> 858 over its last 30 generations; mk1 and cma-layerwise had flattened near 750), so 300 generations,
-    # still stopping at 880 once 100 have run. Seed 1: seed 0 would first repeat the finished run exactly.
-    *[("generations300", TrainConfig(algorithm, "pendulum_zoo/InvertedPendulumSwingup-v0", seed=1,
-                                     max_generations=300)) for algorithm in ("mk2", "mk1", "cma-layerwise")],
+    # -> 858 over its last 30 generations), so 300 generations, still stopping at 880 once 100 have run. Seed
+    # 1: seed 0 would first repeat the finished run exactly.
+    ("generations300", TrainConfig("mk2", "pendulum_zoo/InvertedPendulumSwingup-v0", seed=1, max_generations=300)),
     # mk2's 300-generation narrow run stopped at generation 107, when one member passed 880 on its 8 episodes;
     # that member scored 623 on the validation episodes. A threshold no swing-up reaches (an episode starts
     # hanging down) keeps training to the budget, which can be raised later (train --resume). It worked for
     # mk2 (877.13 on the protocol), so mk1 gets the same.
     *[("nostop300", TrainConfig(algorithm, "pendulum_zoo/InvertedPendulumSwingup-v0", seed=2, threshold=1000.0,
                                 max_generations=300)) for algorithm in ("mk2", "mk1")],
-    # every cma-layerwise widened swing-up seed settled on the ~845 plateau by generation 30: more seeds, with
+    # every cma-layerwise widened swing-up seed settled on the ~845 plateau by generation 30: one more seed, with
     # the settings of those three runs (100-generation budget), tagged so that the tables keep three seeds
-    *[("extraseed", TrainConfig("cma-layerwise", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=seed,
-                                max_generations=100)) for seed in (3, 4)],
+    ("extraseed", TrainConfig("cma-layerwise", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=3,
+                              max_generations=100)),
     # ... and on that plateau the elite is one policy: refitted to the best 32 of 256 members, the first layer's
     # covariance has rank 32 in 160 dimensions and keeps shrinking. An elite of 1/2 (rank 128) keeps more of the
     # search alive for longer, at the cost of a slower-moving mean. The narrow track's cma-layerwise run
@@ -67,12 +66,19 @@ TUNED = [
     # generations whatever its stopping rule until the rule stops it.
     ("episodes16-nostop200", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=2, episodes=16,
                                          threshold=1000.0, max_generations=200)),
+    # mk1's narrow swing-up champion (nostop300) fails from some starts (39% of protocol episodes reach 880, the
+    # worst -208) while its best members score 800-820 on their 8 episodes: 16 episodes make a member that
+    # fails from some starts rank lower. Seed 1, not yet used for mk1 on this track.
+    ("episodes16-nostop200", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingup-v0", seed=1, episodes=16,
+                                         threshold=1000.0, max_generations=200)),
 ]
 
 # A tuned run that differs from another only in its stopping rule starts from a copy of that run's folder
 # (checkpoint, log, config) and resumes with its own rule: pendulum_zoo.training then ends it exactly as a run
-# started with that rule would, and the first generations are not trained twice. Tag -> the source run's tag.
-CONTINUES = {"episodes16-nostop200": "episodes16"}
+# started with that rule would, and the first generations are not trained twice. Run folder -> source folder.
+CONTINUES = {
+    "mk1-InvertedPendulumSwingupWide-v0-s2-episodes16-nostop200": "mk1-InvertedPendulumSwingupWide-v0-s2-episodes16",
+}
 RUN_FILES = ("config.json", "log.jsonl", "checkpoint.npz")
 
 
@@ -145,8 +151,8 @@ def main() -> None:
         print(f"{name:45s} {state}", flush=True)
         if args.list or state == "finished":
             continue
-        if state == "not started" and tag in CONTINUES:
-            state = copy_run(run_folder(config, CONTINUES[tag]), folder)
+        if state == "not started" and name in CONTINUES:
+            state = copy_run(os.path.join(RUNS, CONTINUES[name]), folder)
         started = time.time()
         try:
             result = train(config, folder, workers=args.workers, resume=state != "not started",
