@@ -285,7 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--threshold", type=float, default=None,
                               help="default: 999.5 balance, 880 swing-up; --resume may raise it (also to keep a "
                                    "solved run going)")
-    train_parser.add_argument("--min-generations", type=int, default=100)
+    train_parser.add_argument("--min-generations", type=int, default=100,
+                              help="never stop before this many generations; --resume may change it")
     train_parser.add_argument("--max-generations", type=int, default=1024,
                               help="the run's generation budget; --resume may change it (also to extend a "
                                    "run that used up its budget)")

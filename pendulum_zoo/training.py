@@ -17,12 +17,12 @@ all-time best member is often a lucky one. The candidates (the all-time best mem
 generation's elite) are scored on ``validation_episodes`` further episodes, drawn from the training seed range
 (never the protocol's), and the best validation fitness wins. ``validation_episodes=0`` keeps the all-time
 best. Resuming an interrupted run continues from its checkpoint and ends with exactly the champion an
-uninterrupted run would have. Only the stopping rule may change on resume: ``max_generations`` (a longer or
-shorter budget for an unfinished run) and ``threshold`` (only raised: a lower one might have stopped the run
-earlier). A finished run goes on if the new rule would not have stopped it where it ended: a longer budget for
-one that used it up, a threshold above its final generation's best fitness for a solved one. Its validation is
-undone and redone at the new end. The run then ends exactly as one started with the new rule would, wall time
-aside.
+uninterrupted run would have. Only the stopping rule (``threshold``, ``min_generations``, ``max_generations``)
+may change on resume, and only if a run started with the new rule would have gone through the same
+generations: it must not stop at any generation already run, except the last one of a finished run. A
+finished run goes on if the new rule would not have stopped it where it ended (a longer budget for one that
+used it up, a threshold above its final generation's best fitness for a solved one); its validation is undone
+and redone at the new end. The run then ends exactly as one started with the new rule would, wall time aside.
 """
 
 from __future__ import annotations
@@ -64,6 +64,9 @@ TASK_DEFAULTS = {
     False: {"population_size": 128, "threshold": SOLVED_THRESHOLDS[False]},
     True: {"population_size": 256, "threshold": SOLVED_THRESHOLDS[True]},
 }
+
+# the settings a resume may change (see the module's doc)
+STOPPING_RULE = ("threshold", "min_generations", "max_generations")
 
 LOG_FIELDS = (
     "generation", "env_steps", "wall_time", "best_fitness", "champion_fitness",
@@ -265,12 +268,12 @@ def _start(config: TrainConfig, folder: str | None, resume: bool):
     strategy, state, saved_config = _load_checkpoint(checkpoint)
     differences = [name for name in config.__dataclass_fields__
                    if getattr(saved_config, name) != getattr(config, name)]
-    fixed = [name for name in differences if name not in ("max_generations", "threshold")]
+    fixed = [name for name in differences if name not in STOPPING_RULE]
     if fixed:
         raise ValueError(f"cannot resume {folder}: the run was made with different {', '.join(fixed)} "
                          f"({', '.join(f'{n}={getattr(saved_config, n)!r}' for n in fixed)})")
     if differences:  # a new stopping rule: the run ends as one started with it would
-        _change_stopping_rule(folder, config, saved_config, state)
+        _change_stopping_rule(folder, config, state)
         write_json(os.path.join(folder, "config.json"), config.to_dict())
     log = [record for record in read_log(os.path.join(folder, "log.jsonl")) if record["generation"] < state.generation]
     # the log may hold generations run after the last checkpoint: they will be run again
@@ -278,26 +281,38 @@ def _start(config: TrainConfig, folder: str | None, resume: bool):
     return strategy, state, log
 
 
-def _change_stopping_rule(folder: str, config: TrainConfig, saved_config: TrainConfig, state: _RunState) -> None:
+def _stops(config: TrainConfig, record: dict[str, Any]) -> bool:
+    """Whether ``config``'s stopping rule ends a run after the generation that ``record`` logs."""
+    generations = record["generation"] + 1
+    return (record["best_fitness"] >= config.threshold and generations >= config.min_generations) \
+        or generations >= config.max_generations
+
+
+def _change_stopping_rule(folder: str, config: TrainConfig, state: _RunState) -> None:
     """Check that a run with ``config``'s stopping rule would have gone through the same generations as the
     saved run, and reopen the saved run if it finished where the new rule goes on."""
-    if config.threshold < saved_config.threshold:
-        raise ValueError(f"cannot lower the threshold of {folder} ({saved_config.threshold} -> "
-                         f"{config.threshold}): a run with the lower one might have stopped earlier")
-    if config.max_generations <= state.generation and state.stop_reason != "max_generations":
+    if config.max_generations <= state.generation and state.stop_reason is None:
         raise ValueError(f"cannot resume {folder} with max_generations={config.max_generations}: it has "
                          f"already run {state.generation} generations")
     records = read_log(os.path.join(folder, "log.jsonl"))[:state.generation]
+    if len(records) != state.generation:
+        raise ValueError(f"cannot check a new stopping rule for {folder}: its log.jsonl holds {len(records)} "
+                         f"generations, its checkpoint {state.generation}")
+    *earlier, final = records
+
+    def finished(extend: str) -> ValueError:
+        return ValueError(f"cannot change the stopping rule of {folder}: the run has already finished "
+                          f"({state.stop_reason}, generation {state.generation}); only {extend} extends it")
+    if state.stop_reason is not None and config.max_generations <= state.generation:
+        raise finished(f"a budget above {state.generation}")
+    stopped = next((r["generation"] + 1 for r in earlier if _stops(config, r)), None)
+    if stopped is not None or (state.stop_reason is None and _stops(config, final)):
+        raise ValueError(f"cannot resume {folder} with threshold={config.threshold!r} and min_generations="
+                         f"{config.min_generations}: a run with them would have stopped after generation "
+                         f"{stopped or state.generation}")
     if state.stop_reason is not None:
-        final_best = records[-1]["best_fitness"]
-        still_solved = final_best >= config.threshold and state.generation >= config.min_generations
-        if still_solved or config.max_generations <= state.generation:
-            if state.stop_reason == "max_generations":
-                extend = f"; only a budget above {state.generation} extends it"
-            else:
-                extend = f"; only a threshold above its final best fitness {final_best!r} extends it"
-            raise ValueError(f"cannot change the stopping rule of {folder}: the run has already finished "
-                             f"({state.stop_reason}, generation {state.generation}){extend}")
+        if _stops(config, final):
+            raise finished(f"a threshold above its final best fitness {final['best_fitness']!r}")
         _reopen(folder, state)
     # when the run first reached the threshold, as the log records it
     solved = next((r for r in records if r["best_fitness"] >= config.threshold), None)

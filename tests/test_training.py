@@ -243,13 +243,14 @@ def test_a_solved_run_given_a_higher_threshold_goes_on_as_one_started_with_it(tm
     # and steps must be found again
     middle = max(best[2:])
     assert middle > max(best[:2])
-    for threshold in (middle, 2000.0):
-        folder = tmp_path / f"raised-{threshold}"
+    for threshold, min_generations in ((middle, 2), (2000.0, 2), (middle, 4)):
+        rule = dict(threshold=threshold, min_generations=min_generations)
+        folder = tmp_path / f"raised-{threshold}-{min_generations}"
         first = train(replace(config, threshold=-1e9), folder, workers=1)
         assert (first.card["stop_reason"], first.card["generations"], first.card["solved_generation"]) == \
             ("solved", 2, 0)
-        raised = train(replace(config, threshold=threshold), folder, workers=1, resume=True)
-        straight = train(replace(config, threshold=threshold), tmp_path / f"straight-{threshold}", workers=1)
+        raised = train(replace(config, **rule), folder, workers=1, resume=True)
+        straight = train(replace(config, **rule), tmp_path / f"straight-{threshold}-{min_generations}", workers=1)
         assert np.array_equal(straight.champion, raised.champion)
         assert without_wall_time(straight.log) == without_wall_time(raised.log)
         assert {k: v for k, v in straight.card.items() if k != "wall_time_s"} == \
@@ -258,13 +259,20 @@ def test_a_solved_run_given_a_higher_threshold_goes_on_as_one_started_with_it(tm
         assert raised.card["solved_generation"] == (None if threshold == 2000.0 else best.index(middle))
 
 
-def test_a_threshold_is_never_lowered_and_a_solved_run_needs_one_above_its_final_best(tmp_path):
-    final_best = train(short_run("mk1", threshold=0.0), tmp_path / "run", workers=1).log[-1]["best_fitness"]
-    with pytest.raises(ValueError, match="cannot lower the threshold"):
-        train(short_run("mk1", threshold=-1.0), tmp_path / "run", workers=1, resume=True)
-    with pytest.raises(ValueError, match=f"only a threshold above its final best fitness {final_best!r} extends it"):
-        train(short_run("mk1", threshold=final_best), tmp_path / "run", workers=1, resume=True)
-    assert json.loads((tmp_path / "run" / "config.json").read_text())["threshold"] == 0.0
+def test_a_new_stopping_rule_must_not_have_stopped_the_run_earlier(tmp_path):
+    finished = train(short_run("mk1"), tmp_path / "finished", workers=1)  # threshold 2000: ran its 5 generations
+    lower = min(record["best_fitness"] for record in finished.log)
+    with pytest.raises(ValueError, match="would have stopped after generation 1"):
+        train(short_run("mk1", threshold=lower, max_generations=8), tmp_path / "finished", workers=1, resume=True)
+    solved = train(short_run("mk1", threshold=-1e9, min_generations=3), tmp_path / "solved", workers=1)
+    assert solved.card["generations"] == 3
+    with pytest.raises(ValueError, match="would have stopped after generation 2"):
+        train(short_run("mk1", threshold=-1e9, min_generations=2), tmp_path / "solved", workers=1, resume=True)
+    with pytest.raises(ValueError, match="only a threshold above its final best fitness "):
+        train(short_run("mk1", threshold=solved.log[-1]["best_fitness"], min_generations=3), tmp_path / "solved",
+              workers=1, resume=True)
+    for folder, threshold in (("finished", 2000.0), ("solved", -1e9)):
+        assert json.loads((tmp_path / folder / "config.json").read_text())["threshold"] == threshold
 
 
 def test_a_solved_run_cannot_be_given_a_new_budget(tmp_path):

@@ -36,9 +36,10 @@ ALGORITHMS = ("mk1", "mk2", "cma-layerwise", "cma")
 # ends the run's folder name; tools/build_zoo.py picks champions from these too, but keeps them out of the
 # tables of the article's settings.
 TUNED = [
-    # 16 episodes per member instead of 8: a member that fails from some starts is less often picked by luck
+    # 16 episodes per member instead of 8: a member that fails from some starts is less often picked by luck.
+    # Seed 3 came later, when seed 2's 889.30 was still 0.2 short of the article's 889.5.
     *[("episodes16", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=seed, episodes=16,
-                                 max_generations=100)) for seed in ARTICLE_SEEDS],
+                                 max_generations=100)) for seed in (*ARTICLE_SEEDS, 3)],
     # narrow swing-up: mk2's run was still climbing when its 100-generation budget ran out (best fitness 705
     # -> 858 over its last 30 generations), so 300 generations, still stopping at 880 once 100 have run. Seed
     # 1: seed 0 would first repeat the finished run exactly.
@@ -70,9 +71,11 @@ TUNED = [
                                          threshold=1000.0, max_generations=140)),
     # mk1's narrow swing-up champion (nostop300) fails from some starts (39% of protocol episodes reach 880, the
     # worst -208) while its best members score 800-820 on their 8 episodes: 16 episodes make a member that
-    # fails from some starts rank lower. Seed 1, not yet used for mk1 on this track.
-    ("episodes16-nostop200", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingup-v0", seed=1, episodes=16,
-                                         threshold=1000.0, max_generations=200)),
+    # fails from some starts rank lower. Seed 1, not yet used for mk1 on this track. Planned for 200 generations,
+    # cut to 60 at generation 57: its best fitness on 16 episodes had stayed between 680 and 750 since generation
+    # 15, below the 8-episode run's, and its elite acted as one policy (fitness spread below 0.02) from 45 on.
+    ("episodes16-nostop60", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingup-v0", seed=1, episodes=16,
+                                        threshold=1000.0, min_generations=60, max_generations=60)),
 ]
 
 # A tuned run that differs from another only in its stopping rule starts from a copy of that run's folder
