@@ -210,10 +210,7 @@ def train(config: TrainConfig, out_dir: str | os.PathLike | None = None, *, work
                 state.steps_to_solve, state.solved_generation = state.env_steps, state.generation
             record = _log_record(state, params, fitness, mean_return, strategy)
             state.generation += 1
-            if fitness[best] >= config.threshold and state.generation >= config.min_generations:
-                state.stop_reason = "solved"
-            elif state.generation >= config.max_generations:
-                state.stop_reason = "max_generations"
+            state.stop_reason = _stop_reason(config, state.generation, float(fitness[best]))
             if state.stop_reason is not None and config.validation_episodes > 0:
                 _choose_champion(config, state, evaluator, strategy, params, fitness)
                 state.wall_time = wall_time_before + time.perf_counter() - run_started
@@ -272,29 +269,38 @@ def _start(config: TrainConfig, folder: str | None, resume: bool):
     if fixed:
         raise ValueError(f"cannot resume {folder}: the run was made with different {', '.join(fixed)} "
                          f"({', '.join(f'{n}={getattr(saved_config, n)!r}' for n in fixed)})")
-    if differences:  # a new stopping rule: the run ends as one started with it would
-        _change_stopping_rule(folder, config, state)
-        write_json(os.path.join(folder, "config.json"), config.to_dict())
-    log = [record for record in read_log(os.path.join(folder, "log.jsonl")) if record["generation"] < state.generation]
     # the log may hold generations run after the last checkpoint: they will be run again
+    log = [record for record in read_log(os.path.join(folder, "log.jsonl")) if record["generation"] < state.generation]
+    if differences:  # a new stopping rule: the run ends as one started with it would
+        _change_stopping_rule(folder, config, state, log)
+        write_json(os.path.join(folder, "config.json"), config.to_dict())
     atomic_write_text(os.path.join(folder, "log.jsonl"), "".join(json.dumps(r) + "\n" for r in log))
     return strategy, state, log
 
 
+def _stop_reason(config: TrainConfig, generations: int, best_fitness: float) -> str | None:
+    """Why ``config``'s stopping rule ends a run after ``generations`` generations, the last one's best
+    fitness being ``best_fitness``; None if it goes on."""
+    if best_fitness >= config.threshold and generations >= config.min_generations:
+        return "solved"
+    if generations >= config.max_generations:
+        return "max_generations"
+    return None
+
+
 def _stops(config: TrainConfig, record: dict[str, Any]) -> bool:
     """Whether ``config``'s stopping rule ends a run after the generation that ``record`` logs."""
-    generations = record["generation"] + 1
-    return (record["best_fitness"] >= config.threshold and generations >= config.min_generations) \
-        or generations >= config.max_generations
+    return _stop_reason(config, record["generation"] + 1, record["best_fitness"]) is not None
 
 
-def _change_stopping_rule(folder: str, config: TrainConfig, state: _RunState) -> None:
-    """Check that a run with ``config``'s stopping rule would have gone through the same generations as the
-    saved run, and reopen the saved run if it finished where the new rule goes on."""
+def _change_stopping_rule(folder: str, config: TrainConfig, state: _RunState,
+                          records: list[dict[str, Any]]) -> None:
+    """Check, against the log ``records`` of the generations run, that a run with ``config``'s stopping rule
+    would have gone through the same generations as the saved run, and reopen the saved run if it finished
+    where the new rule goes on."""
     if config.max_generations <= state.generation and state.stop_reason is None:
         raise ValueError(f"cannot resume {folder} with max_generations={config.max_generations}: it has "
                          f"already run {state.generation} generations")
-    records = read_log(os.path.join(folder, "log.jsonl"))[:state.generation]
     if len(records) != state.generation:
         raise ValueError(f"cannot check a new stopping rule for {folder}: its log.jsonl holds {len(records)} "
                          f"generations, its checkpoint {state.generation}")
