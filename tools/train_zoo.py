@@ -101,6 +101,13 @@ TUNED = [
     # runs that solved did so by generation 25 and then sat on their plateau).
     ("episodes16-nostop50", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=4, episodes=16,
                                         threshold=1000.0, min_generations=50, max_generations=50)),
+    # mk1's narrow runs prune fast: the adaptive removal rate sits at its cap of 12.5% from generation ~20 on,
+    # so an offspring of a 144-connection parent loses ~18 connections at once, and the networks are down to
+    # ~40 connections by generation 50 (mk2's narrow champion, which meets the target, keeps 72). A cap of 3%
+    # makes each step smaller and the search slower; elite 1/2 and 16 episodes as in the best narrow run.
+    ("episodes16-elite50-rate3-nostop150",
+     TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingup-v0", seed=3, episodes=16, threshold=1000.0,
+                 max_generations=150, hyperparameters={"elite_fraction": 0.5, "max_mutation_rate": 0.03})),
 ]
 
 # A tuned run that differs from another only in its stopping rule starts from a copy of that run's folder
