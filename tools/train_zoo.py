@@ -141,6 +141,11 @@ TUNED = [
                                                  population_size=512, episodes=16, threshold=1000.0,
                                                  min_generations=50, max_generations=50))
       for seed in (8, 9)],
+    # ... two more seeds in seed 4's setting (population 256) while the last population-512 and narrow runs
+    # finished, one core each
+    *[("episodes16-nostop50", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=seed,
+                                          episodes=16, threshold=1000.0, min_generations=50, max_generations=50))
+      for seed in (10, 11)],
 ]
 
 # A tuned run that differs from another only in its stopping rule starts from a copy of that run's folder
