@@ -157,6 +157,12 @@ TUNED = [
     # scores 889.06 +/- 1.03.
     ("episodes16-nostop100", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=11, episodes=16,
                                          threshold=1000.0, min_generations=100, max_generations=100)),
+    # mk1 narrow: seeds 1 and 2 at the 12.5% cap were pruned to ~40 connections within 50 generations and
+    # converged on one six-unit function; the 3% cap (one seed) kept ~86 connections but stalled. A cap of 6%
+    # in between, elite 1/2 and 16 episodes, seed 4, 150 generations.
+    ("episodes16-elite50-rate6-nostop150",
+     TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingup-v0", seed=4, episodes=16, threshold=1000.0,
+                 max_generations=150, hyperparameters={"elite_fraction": 0.5, "max_mutation_rate": 0.06})),
 ]
 
 # A tuned run that differs from another only in its stopping rule starts from a copy of that run's folder
