@@ -1,0 +1,48 @@
+"""tools/probe_binary_functions.py: a binary network's action depends only on its live units' input subsets."""
+
+import importlib.util
+import os
+import sys
+
+import numpy as np
+
+from pendulum_zoo.policies import NUM_PARAMS, forward
+
+TOOL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools",
+                    "probe_binary_functions.py")
+
+
+def probe():
+    spec = importlib.util.spec_from_file_location("probe_binary_functions", TOOL)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["probe_binary_functions"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_network_rebuilt_from_unit_counts_acts_exactly_as_the_original():
+    tool = probe()
+    rng = np.random.default_rng(3)
+    observations = rng.normal(size=(1, 64, 5)) * np.array([1.0, 2.0, 1.0, 1.0, 5.0])
+    for density in (0.2, 0.5, 0.8):
+        mask = (rng.random(NUM_PARAMS) < density).astype(np.float64)
+        counts = tool.unit_counts(mask)
+        rebuilt = tool.network(counts)
+        assert np.array_equal(tool.unit_counts(rebuilt), counts)
+        # the same sum in another unit order may differ in the last bit
+        np.testing.assert_allclose(forward(rebuilt[None], observations), forward(mask[None], observations),
+                                   atol=1e-6)
+        # dead connections are gone: only live units' inputs and outputs remain
+        assert np.count_nonzero(rebuilt) <= np.count_nonzero(mask)
+
+
+def test_moves_change_one_or_two_live_units_and_respect_the_32_unit_limit():
+    tool = probe()
+    counts = np.zeros(len(tool.SUBSETS), dtype=np.int64)
+    counts[0], counts[5] = 30, 2  # 32 live units: only removals and swaps remain
+    for moved in tool.singles(counts):
+        assert np.abs(moved - counts).sum() == 1 and moved.min() >= 0 and moved.sum() == 31
+    pairs = tool.pairs(counts)
+    assert pairs and all(np.abs(p - counts).sum() == 2 and p.min() >= 0 and p.sum() <= 32 for p in pairs)
+    assert any(p.sum() == 32 for p in pairs)  # swaps
+    assert len({p.tobytes() for p in pairs}) == len(pairs)

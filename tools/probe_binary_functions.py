@@ -1,0 +1,128 @@
+"""Probe how far a binary champion (mk1, mk2) is from a local optimum of the functions a binary network computes.
+
+    python tools/probe_binary_functions.py ALGO --env ID [--steps N] [--workers K]
+
+With 0/1 weights and no biases, the policy is ``tanh(sum_S n_S * tanh(sum_{i in S} obs_i))``: its action
+depends only on how many live hidden units (fed by some input, connected to the output) read each nonempty
+subset ``S`` of the 5 inputs. Those 31 counts, at most 32 in all, are the whole function; which hidden unit
+carries which subset, and dead connections, do not matter. Pruning can reach any such function from the
+article's start, so the counts are the space that mk1 and mk2 search.
+
+The probe climbs from the champion's counts. A move adds or removes one live unit reading some subset (a
+"single"), or makes two such changes at once (a "pair": a swap, two adds or two removals). Every single is
+scored on 100 episodes; every pair is screened on 16 and the best 12 are scored on the same 100. The climb
+takes the best improving move, singles first, and stops where none improves. Its episodes come from the
+training seed range (a run seed no plan uses); the end point is then scored with the protocol on the
+selection seed (1000) and on the protocol seed (0). It answers whether a score is within reach of the
+network: the end point is a probe's result, found by a search that is not one of the package's trainers,
+and never enters the zoo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+
+import numpy as np
+
+from pendulum_zoo.evaluator import PopulationEvaluator
+from pendulum_zoo.policies import N_HIDDEN, N_INPUTS, INPUT_NAMES, layers
+from pendulum_zoo.protocol import evaluate
+from pendulum_zoo.seeding import training_episode_seeds
+from pendulum_zoo.zoo import load_champion
+
+SUBSETS = [subset for size in range(1, N_INPUTS + 1) for subset in itertools.combinations(range(N_INPUTS), size)]
+PROBE_RUN_SEED = 777_000  # a run seed no plan in tools/train_zoo.py uses
+CONFIRM_EPISODES, SCREEN_EPISODES, SCREEN_KEEP = 100, 16, 12
+SELECTION_SEED, PROTOCOL_SEED = 1000, 0  # as in tools/build_zoo.py
+
+
+def unit_counts(params: np.ndarray) -> np.ndarray:
+    """How many live hidden units read each subset of ``SUBSETS``: the function a binary network computes."""
+    w1, w2 = layers(params[None, :])
+    counts = np.zeros(len(SUBSETS), dtype=np.int64)
+    for unit in np.flatnonzero(w2[0]):
+        inputs = tuple(int(i) for i in np.flatnonzero(w1[0, :, unit]))
+        if inputs:  # a unit with no input outputs tanh(0) = 0
+            counts[SUBSETS.index(inputs)] += 1
+    return counts
+
+
+def network(counts: np.ndarray) -> np.ndarray:
+    """A (192,) 0/1 network computing the function ``counts`` describes, hidden units filled in order."""
+    w1, w2 = np.zeros((N_INPUTS, N_HIDDEN)), np.zeros(N_HIDDEN)
+    units = [subset for subset, count in zip(SUBSETS, counts) for _ in range(count)]
+    for unit, subset in enumerate(units):
+        w1[list(subset), unit] = 1.0
+        w2[unit] = 1.0
+    return np.concatenate([w1.ravel(), w2])
+
+
+def describe(counts: np.ndarray) -> str:
+    return ", ".join(f"{count} x ({'+'.join(INPUT_NAMES[i] for i in subset)})"
+                     for subset, count in zip(SUBSETS, counts) if count)
+
+
+def singles(counts: np.ndarray) -> list[np.ndarray]:
+    moves = []
+    for index in range(len(SUBSETS)):
+        for change in (1, -1):
+            moved = counts.copy()
+            moved[index] += change
+            if moved[index] >= 0 and moved.sum() <= N_HIDDEN:
+                moves.append(moved)
+    return moves
+
+
+def pairs(counts: np.ndarray) -> list[np.ndarray]:
+    found = {}
+    for first in singles(counts):
+        for second in singles(first):
+            if np.abs(second - counts).sum() == 2:
+                found[second.tobytes()] = second
+    return list(found.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("algorithm", choices=("mk1", "mk2"))
+    parser.add_argument("--env", required=True, help="environment ID of the champion")
+    parser.add_argument("--steps", type=int, default=20, help="most moves to take (default 20)")
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+    champion = load_champion(args.algorithm, args.env)
+    counts = unit_counts(champion.params)
+    confirm = training_episode_seeds(PROBE_RUN_SEED, 0, CONFIRM_EPISODES)
+    screen = training_episode_seeds(PROBE_RUN_SEED, 1, SCREEN_EPISODES)
+    with PopulationEvaluator(args.env, workers=args.workers) as evaluator:
+        def score(candidates: list[np.ndarray], seeds: list[int]) -> np.ndarray:
+            return evaluator.evaluate(np.stack([network(c) for c in candidates]), seeds).returns.mean(axis=1)
+
+        current = float(score([counts], confirm)[0])
+        print(f"start: {int(counts.sum())} live units: {describe(counts)}\n"
+              f"  mean return on {CONFIRM_EPISODES} probe episodes: {current:.3f}", flush=True)
+        for step in range(1, args.steps + 1):
+            moved = False
+            for kind, candidates in (("single", singles(counts)), ("pair", pairs(counts))):
+                tried = len(candidates)
+                if kind == "pair":  # too many to score on 100 episodes each: screen them first
+                    keep = np.argsort(-score(candidates, screen), kind="stable")[:SCREEN_KEEP]
+                    candidates = [candidates[i] for i in keep]
+                scores = score(candidates, confirm)
+                best = int(np.argmax(scores))
+                print(f"step {step}: best of {tried} {kind} moves {scores[best]:.3f} (current {current:.3f})",
+                      flush=True)
+                if scores[best] > current:
+                    counts, current, moved = candidates[best], float(scores[best]), True
+                    break
+            if not moved:
+                break
+    print(f"end: {int(counts.sum())} live units: {describe(counts)}")
+    for label, seed in (("selection", SELECTION_SEED), ("protocol", PROTOCOL_SEED)):
+        stats = evaluate(network(counts), args.env, seed=seed, workers=args.workers).statistics()
+        print(f"  {label} seed {seed}, 100 episodes: {stats['mean']:.2f} +/- {stats['std']:.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
