@@ -27,7 +27,7 @@ import sys
 import numpy as np
 
 from pendulum_zoo.evaluator import PopulationEvaluator
-from pendulum_zoo.policies import N_HIDDEN, N_INPUTS, INPUT_NAMES, layers
+from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS, layers
 from pendulum_zoo.protocol import evaluate
 from pendulum_zoo.seeding import training_episode_seeds
 from pendulum_zoo.zoo import load_champion
