@@ -198,8 +198,8 @@ TUNED = [
     ("episodes16-start50-nostop50",
      TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=14, episodes=16, threshold=1000.0,
                  min_generations=50, max_generations=50, hyperparameters={"initial_prune_rate": 0.5})),
-    # mk1 widened: the champions of the 21 mk1 runs past the ~845 plateau have 7 to 14 live hidden units, 2 to
-    # 4 of them fed by sin(theta) alone; mk2's (889.35) has 17, 6 of them sin(theta) alone, and a binary
+    # mk1 widened: the champions of the 21 mk1 runs then past the ~845 plateau had 7 to 14 live hidden units, 2
+    # to 4 of them fed by sin(theta) alone; mk2's (889.35) has 17, 6 of them sin(theta) alone, and a binary
     # network reached from it by three moves of two units scores 889.72 on the protocol
     # (tools/probe_binary_functions.py). Pruning cannot add a unit back, and at the 12.5% cap an offspring
     # loses one live unit in eight. A cap of 6%, as on the narrow track, keeps more units alive while the
