@@ -26,8 +26,9 @@ import sys
 
 import numpy as np
 
+from pendulum_zoo.drawing import circuit
 from pendulum_zoo.evaluator import PopulationEvaluator
-from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS, layers
+from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS
 from pendulum_zoo.protocol import evaluate
 from pendulum_zoo.seeding import training_episode_seeds
 from pendulum_zoo.zoo import load_champion
@@ -40,12 +41,10 @@ SELECTION_SEED, PROTOCOL_SEED = 1000, 0  # as in tools/build_zoo.py
 
 def unit_counts(params: np.ndarray) -> np.ndarray:
     """How many live hidden units read each subset of ``SUBSETS``: the function a binary network computes."""
-    w1, w2 = layers(params[None, :])
+    net = circuit(params)
     counts = np.zeros(len(SUBSETS), dtype=np.int64)
-    for unit in np.flatnonzero(w2[0]):
-        inputs = tuple(int(i) for i in np.flatnonzero(w1[0, :, unit]))
-        if inputs:  # a unit with no input outputs tanh(0) = 0
-            counts[SUBSETS.index(inputs)] += 1
+    for unit in np.flatnonzero(net.hidden_live):
+        counts[SUBSETS.index(tuple(int(i) for i in np.flatnonzero(net.w1[:, unit])))] += 1
     return counts
 
 
@@ -104,7 +103,8 @@ def main() -> None:
               f"  mean return on {CONFIRM_EPISODES} probe episodes: {current:.3f}", flush=True)
         for step in range(1, args.steps + 1):
             moved = False
-            for kind, candidates in (("single", singles(counts)), ("pair", pairs(counts))):
+            for kind, moves in (("single", singles), ("pair", pairs)):  # pairs only when no single improves
+                candidates = moves(counts)
                 tried = len(candidates)
                 if kind == "pair":  # too many to score on 100 episodes each: screen them first
                     keep = np.argsort(-score(candidates, screen), kind="stable")[:SCREEN_KEEP]
