@@ -290,7 +290,7 @@ def reproduction(results: dict[tuple[str, str], Built]) -> str:
                          f"{'-' if article_steps is None else f'{article_steps:.3e}'} | "
                          f"{'-' if trainer_steps is None else f'{trainer_steps:.3e}'} | {card['generations']} / "
                          f"{card['hyperparameters']['max_generations']} ({card['stop_reason']}) | "
-                         f"{stats['mean']:.1f} +/- {stats['std']:.2f} | {run.report.connections} |")
+                         f"{stats['mean']:.2f} +/- {stats['std']:.2f} | {run.report.connections} |")
     notes = os.path.join(EVALUATION, "REPRODUCTION_NOTES.md")
     if os.path.exists(notes):  # the hand-written commentary on these numbers
         with open(notes, encoding="utf-8") as stream:
