@@ -30,6 +30,8 @@ RUNS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 ARTICLE_SEEDS = (0, 1, 2)  # article: "only 3 seeds tested so far"
 ALGORITHMS = ("mk1", "mk2", "cma-layerwise", "cma")
 
+# mk1 widened 50-generation runs continued to 100 generations (TUNED's episodes16-nostop100, CONTINUES)
+WIDE_CONTINUED_TO_100 = (4, 11, 21, 24, 26, 29)
 
 # Runs with tuned settings, for targets that the article-setting runs miss (issue "champion zoo": keep
 # training, "tuned hyperparameters recorded in the card"). The tag names what differs from the article and
@@ -137,7 +139,7 @@ TUNED = [
     # its champion (48 connections) scores 889.31 +/- 0.48, the second best mk1 run.
     *[("episodes16-nostop100", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=seed,
                                            episodes=16, threshold=1000.0, min_generations=100, max_generations=100))
-      for seed in (4, 11, 21, 24, 26, 29)],
+      for seed in WIDE_CONTINUED_TO_100],
     # seed 26 continued to 100 generations scores 889.49 on the protocol, its elite still varied (fitness std
     # 0.13 at generation 99): the same run continued to 150. Its best fitness on 16 episodes reached 889.64 at
     # generation 138, and validation picked that member (889.47 on the 100 validation episodes), but it fails
@@ -233,17 +235,16 @@ TUNED = [
 # A tuned run that differs from another only in its stopping rule starts from a copy of that run's folder
 # (checkpoint, log, config) and resumes with its own rule: pendulum_zoo.training then ends it exactly as a run
 # started with that rule would, and the first generations are not trained twice. Run folder -> source folder.
+def _wide(seed: int, tag: str) -> str:
+    return f"mk1-InvertedPendulumSwingupWide-v0-s{seed}-{tag}"
+
+
 CONTINUES = {
-    "mk1-InvertedPendulumSwingupWide-v0-s2-episodes16-nostop140": "mk1-InvertedPendulumSwingupWide-v0-s2-episodes16",
+    _wide(2, "episodes16-nostop140"): _wide(2, "episodes16"),
     "mk1-InvertedPendulumSwingup-v0-s0-episodes16-elite50-nostop180":
         "mk1-InvertedPendulumSwingup-v0-s0-episodes16-elite50-nostop120",
-    "mk1-InvertedPendulumSwingupWide-v0-s4-episodes16-nostop100": "mk1-InvertedPendulumSwingupWide-v0-s4-episodes16-nostop50",
-    "mk1-InvertedPendulumSwingupWide-v0-s11-episodes16-nostop100": "mk1-InvertedPendulumSwingupWide-v0-s11-episodes16-nostop50",
-    "mk1-InvertedPendulumSwingupWide-v0-s21-episodes16-nostop100": "mk1-InvertedPendulumSwingupWide-v0-s21-episodes16-nostop50",
-    "mk1-InvertedPendulumSwingupWide-v0-s24-episodes16-nostop100": "mk1-InvertedPendulumSwingupWide-v0-s24-episodes16-nostop50",
-    "mk1-InvertedPendulumSwingupWide-v0-s26-episodes16-nostop100": "mk1-InvertedPendulumSwingupWide-v0-s26-episodes16-nostop50",
-    "mk1-InvertedPendulumSwingupWide-v0-s29-episodes16-nostop100": "mk1-InvertedPendulumSwingupWide-v0-s29-episodes16-nostop50",
-    "mk1-InvertedPendulumSwingupWide-v0-s26-episodes16-nostop150": "mk1-InvertedPendulumSwingupWide-v0-s26-episodes16-nostop100",
+    **{_wide(seed, "episodes16-nostop100"): _wide(seed, "episodes16-nostop50") for seed in WIDE_CONTINUED_TO_100},
+    _wide(26, "episodes16-nostop150"): _wide(26, "episodes16-nostop100"),
 }
 RUN_FILES = ("config.json", "log.jsonl", "checkpoint.npz")
 
