@@ -1,6 +1,7 @@
 """tools/probe_binary_functions.py: a binary network's action depends only on its live units' input subsets."""
 
 import importlib.util
+import itertools
 import os
 import sys
 
@@ -46,3 +47,21 @@ def test_moves_change_one_or_two_live_units_and_respect_the_32_unit_limit():
     assert pairs and all(np.abs(p - counts).sum() == 2 and p.min() >= 0 and p.sum() <= 32 for p in pairs)
     assert any(p.sum() == 32 for p in pairs)  # swaps
     assert len({p.tobytes() for p in pairs}) == len(pairs)
+
+
+def test_the_functions_below_a_connection_count_are_every_small_multiset_of_units_once():
+    tool = probe()
+    limit = 7
+    found = tool.functions_below(limit)
+    assert all(0 < tool.connections(counts) < limit for counts in found)
+    assert len({counts.tobytes() for counts in found}) == len(found)
+    # the same set, counted independently: multisets of 1 to 3 units (4 units cost at least 8 connections)
+    expected = set()
+    for size in (1, 2, 3):
+        for units in itertools.combinations_with_replacement(range(len(tool.SUBSETS)), size):
+            counts = np.bincount(units, minlength=len(tool.SUBSETS)).astype(np.int64)
+            if tool.connections(counts) < limit:
+                expected.add(counts.tobytes())
+    assert {counts.tobytes() for counts in found} == expected
+    # a network's effective connections are those the rebuilt network keeps
+    assert all(np.count_nonzero(tool.network(counts)) == tool.connections(counts) for counts in found)

@@ -1,6 +1,7 @@
 """Probe how far a binary champion (mk1, mk2) is from a local optimum of the functions a binary network computes.
 
     python tools/probe_binary_functions.py ALGO --env ID [--steps N] [--workers K]
+    python tools/probe_binary_functions.py ALGO --env ID --fewer-connections [--workers K]
 
 With 0/1 weights and no biases, the policy is ``tanh(sum_S n_S * tanh(sum_{i in S} obs_i))``: its action
 depends only on how many live hidden units (fed by some input, connected to the output) read each nonempty
@@ -16,6 +17,10 @@ training seed range (a run seed no plan uses); the end point is then scored with
 selection seed (1000) and on the protocol seed (0). It answers whether a score is within reach of the
 network: the end point is a probe's result, found by a search that is not one of the package's trainers,
 and never enters the zoo.
+
+``--fewer-connections`` asks instead whether a smaller network could do the champion's job: it scores every
+function that a binary network with fewer connections than the champion's effective ones can compute (a live
+unit reading ``S`` costs ``|S| + 1`` connections) on the same 100 episodes, and prints the best.
 """
 
 from __future__ import annotations
@@ -83,12 +88,37 @@ def pairs(counts: np.ndarray) -> list[np.ndarray]:
     return list(found.values())
 
 
+def connections(counts: np.ndarray) -> int:
+    """Effective connections of the network ``counts`` describes: each live unit's inputs and its output."""
+    return int(sum(count * (len(subset) + 1) for subset, count in zip(SUBSETS, counts)))
+
+
+def functions_below(limit: int) -> list[np.ndarray]:
+    """Every nonzero function (unit counts) of a binary network with fewer than ``limit`` effective connections."""
+    found: list[np.ndarray] = []
+
+    def extend(counts: np.ndarray, first: int, budget: int) -> None:
+        # units are added in subset order (first onwards), so each multiset of units is built exactly once
+        for index in range(first, len(SUBSETS)):
+            cost = len(SUBSETS[index]) + 1
+            if cost <= budget and counts.sum() < N_HIDDEN:
+                grown = counts.copy()
+                grown[index] += 1
+                found.append(grown)
+                extend(grown, index, budget - cost)
+
+    extend(np.zeros(len(SUBSETS), dtype=np.int64), 0, limit - 1)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("algorithm", choices=("mk1", "mk2"))
     parser.add_argument("--env", required=True, help="environment ID of the champion")
     parser.add_argument("--steps", type=int, default=20, help="most moves to take (default 20)")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--fewer-connections", action="store_true",
+                        help="score every function of a network with fewer connections than the champion's")
     args = parser.parse_args()
     champion = load_champion(args.algorithm, args.env)
     counts = unit_counts(champion.params)
@@ -98,6 +128,17 @@ def main() -> None:
         def score(candidates: list[np.ndarray], seeds: list[int]) -> np.ndarray:
             return evaluator.evaluate(np.stack([network(c) for c in candidates]), seeds).returns.mean(axis=1)
 
+        if args.fewer_connections:
+            limit = connections(counts)
+            smaller = functions_below(limit)
+            scores = score(smaller, confirm)
+            best = int(np.argmax(scores))
+            print(f"champion: {limit} effective connections, {describe(counts)}\n"
+                  f"  mean return on {CONFIRM_EPISODES} probe episodes: {score([counts], confirm)[0]:.3f}\n"
+                  f"{len(smaller)} functions of networks with fewer connections; the best, "
+                  f"{connections(smaller[best])} connections, {describe(smaller[best])}:\n"
+                  f"  mean return on {CONFIRM_EPISODES} probe episodes: {scores[best]:.3f}")
+            return
         current = float(score([counts], confirm)[0])
         print(f"start: {int(counts.sum())} live units: {describe(counts)}\n"
               f"  mean return on {CONFIRM_EPISODES} probe episodes: {current:.3f}", flush=True)
