@@ -137,10 +137,14 @@ TUNED = [
     # 0.004 at generation 49): its elite varied again (std 0.13 at 99), and its champion, 46 connections,
     # scores 889.49 +/- 0.51, 0.01 below the target. Seed 29 left the plateau at generation 46 (elite mean
     # 886.6 at 49, 888.58 on the protocol); continued, its elite mean climbed to 889.05 (generation 90) and
-    # its champion (48 connections) scores 889.31 +/- 0.48, the second best mk1 run. Then every 50-generation
-    # run scoring above 889 whose elite still varied or climbed at its budget: seeds 15 and 31 (elite fitness
+    # its champion (48 connections) scores 889.31 +/- 0.48, the second best mk1 run. Then the 50-generation
+    # runs scoring near 889 whose elite still varied or climbed at its budget: seeds 15 and 31 (elite fitness
     # std 0.19 and 0.11 at generation 49, 64 and 74 connections), 35, 38 (elite mean 886.5 at generation 45,
-    # 887.8 at 49) and 39 (889.13, 888.92 and 889.08 on the protocol).
+    # 887.8 at 49) and 39 (889.13, 888.92 and 889.08 on the protocol). Seed 38's elite mean peaked at 888.76
+    # (generation 72) and its champion (37 connections) scores 888.92 again; seed 15's peaked at 889.01
+    # (generation 80) and its champion (56 connections) scores 889.21 +/- 0.47 (889.25 on the selection seed,
+    # below seed 26's 889.46). Seed 35, one policy from generation ~60 on (elite std <= 0.006, elite mean
+    # ~888.9), was stopped at generation 75 to give the others its time; seeds 31 and 39 are not started yet.
     *[("episodes16-nostop100", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=seed,
                                            episodes=16, threshold=1000.0, min_generations=100, max_generations=100))
       for seed in WIDE_CONTINUED_TO_100],
