@@ -146,7 +146,7 @@ TUNED = [
     # below seed 26's 889.46). Seed 35, one policy from generation ~60 on (elite std <= 0.006, elite mean
     # ~888.9), was stopped at generation 75 to give the others its time. Seed 31's elite mean peaked at 888.89
     # (generation 69); validation picked its all-time best member (generation 81, 65 connections), which
-    # scores 889.35 +/- 0.90 (889.38 on the selection seed). Seed 39 is not started yet.
+    # scores 889.35 +/- 0.90 (889.38 on the selection seed). Seed 39 is checkpointed at generation 67.
     *[("episodes16-nostop100", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=seed,
                                            episodes=16, threshold=1000.0, min_generations=100, max_generations=100))
       for seed in WIDE_CONTINUED_TO_100],
