@@ -33,7 +33,7 @@ import numpy as np
 
 from pendulum_zoo.drawing import circuit
 from pendulum_zoo.evaluator import PopulationEvaluator
-from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS
+from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS, effective_connections
 from pendulum_zoo.protocol import evaluate
 from pendulum_zoo.seeding import training_episode_seeds
 from pendulum_zoo.zoo import load_champion
@@ -88,11 +88,6 @@ def pairs(counts: np.ndarray) -> list[np.ndarray]:
     return list(found.values())
 
 
-def connections(counts: np.ndarray) -> int:
-    """Effective connections of the network ``counts`` describes: each live unit's inputs and its output."""
-    return int(sum(count * (len(subset) + 1) for subset, count in zip(SUBSETS, counts)))
-
-
 def functions_below(limit: int) -> list[np.ndarray]:
     """Every nonzero function (unit counts) of a binary network with fewer than ``limit`` effective connections."""
     found: list[np.ndarray] = []
@@ -100,7 +95,7 @@ def functions_below(limit: int) -> list[np.ndarray]:
     def extend(counts: np.ndarray, first: int, budget: int) -> None:
         # units are added in subset order (first onwards), so each multiset of units is built exactly once
         for index in range(first, len(SUBSETS)):
-            cost = len(SUBSETS[index]) + 1
+            cost = len(SUBSETS[index]) + 1  # a live unit's inputs and its output
             if cost <= budget and counts.sum() < N_HIDDEN:
                 grown = counts.copy()
                 grown[index] += 1
@@ -129,14 +124,14 @@ def main() -> None:
             return evaluator.evaluate(np.stack([network(c) for c in candidates]), seeds).returns.mean(axis=1)
 
         if args.fewer_connections:
-            limit = connections(counts)
+            limit = int(effective_connections(champion.params)[0])
             smaller = functions_below(limit)
             scores = score(smaller, confirm)
             best = int(np.argmax(scores))
             print(f"champion: {limit} effective connections, {describe(counts)}\n"
                   f"  mean return on {CONFIRM_EPISODES} probe episodes: {score([counts], confirm)[0]:.3f}\n"
                   f"{len(smaller)} functions of networks with fewer connections; the best, "
-                  f"{connections(smaller[best])} connections, {describe(smaller[best])}:\n"
+                  f"{effective_connections(network(smaller[best]))[0]} connections, {describe(smaller[best])}:\n"
                   f"  mean return on {CONFIRM_EPISODES} probe episodes: {scores[best]:.3f}")
             return
         current = float(score([counts], confirm)[0])

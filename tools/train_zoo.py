@@ -139,8 +139,8 @@ TUNED = [
     # 886.6 at 49, 888.58 on the protocol); continued, its elite mean climbed to 889.05 (generation 90) and
     # its champion (48 connections) scores 889.31 +/- 0.48, the second best mk1 run. Then the 50-generation
     # runs scoring near 889 whose elite still varied or climbed at its budget: seeds 15 and 31 (elite fitness
-    # std 0.19 and 0.11 at generation 49, 64 and 74 connections), 35, 38 (elite mean 886.5 at generation 45,
-    # 887.8 at 49) and 39 (889.13, 888.92 and 889.08 on the protocol). Seed 38's elite mean peaked at 888.76
+    # std 0.19 and 0.11 at generation 49, 64 and 74 connections), and 35, 38 and 39 (889.13, 888.92 and 889.08
+    # on the protocol; seed 38's elite mean was 886.5 at generation 45, 887.8 at 49). Seed 38's peaked at 888.76
     # (generation 72) and its champion (37 connections) scores 888.92 again; seed 15's peaked at 889.01
     # (generation 80) and its champion (56 connections) scores 889.21 +/- 0.47 (889.25 on the selection seed,
     # below seed 26's 889.46). Seed 35, one policy from generation ~60 on (elite std <= 0.006, elite mean
