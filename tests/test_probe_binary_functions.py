@@ -6,8 +6,10 @@ import os
 import sys
 
 import numpy as np
+import pytest
 
 from pendulum_zoo.policies import NUM_PARAMS, effective_connections, forward
+from pendulum_zoo.policy_file import save_policy
 
 TOOL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools",
                     "probe_binary_functions.py")
@@ -67,3 +69,21 @@ def test_the_functions_below_a_connection_count_are_every_small_multiset_of_unit
             if connections(counts) < limit:
                 expected.add(counts.tobytes())
     assert {counts.tobytes() for counts in found} == expected
+
+
+def test_the_probe_starts_from_a_binary_policy_file_and_rejects_anything_else(tmp_path):
+    tool = probe()
+    env_id = "pendulum_zoo/InvertedPendulumSwingupWide-v0"
+    mask = (np.random.default_rng(5).random(NUM_PARAMS) < 0.5).astype(np.float64)
+    save_policy(tmp_path / "mask.json", mask, {"algorithm": "mk1"})
+    assert np.array_equal(tool.start_params(None, str(tmp_path / "mask.json"), env_id), mask)
+    save_policy(tmp_path / "weights.json", mask * 0.5, {"algorithm": "cma"})
+    with pytest.raises(SystemExit, match="not a binary network"):
+        tool.start_params(None, str(tmp_path / "weights.json"), env_id)
+    (tmp_path / "broken.json").write_text('{"format": "something else"}')
+    with pytest.raises(SystemExit, match="not a valid pendulum-zoo policy"):
+        tool.start_params(None, str(tmp_path / "broken.json"), env_id)
+    with pytest.raises(SystemExit, match="not both"):
+        tool.start_params("mk1", str(tmp_path / "mask.json"), env_id)
+    with pytest.raises(SystemExit, match="not both"):
+        tool.start_params(None, None, env_id)

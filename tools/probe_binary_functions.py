@@ -2,6 +2,10 @@
 
     python tools/probe_binary_functions.py ALGO --env ID [--steps N] [--workers K]
     python tools/probe_binary_functions.py ALGO --env ID --fewer-connections [--workers K]
+    python tools/probe_binary_functions.py --policy PATH --env ID [...]
+
+``ALGO`` starts from the zoo's champion for ``ID``; ``--policy`` from any binary policy file instead (a run's
+``champion.json``, a zoo ``policy.json``), for instance a run that is not, or no longer, the champion.
 
 With 0/1 weights and no biases, the policy is ``tanh(sum_S n_S * tanh(sum_{i in S} obs_i))``: its action
 depends only on how many live hidden units (fed by some input, connected to the output) read each nonempty
@@ -34,6 +38,7 @@ import numpy as np
 from pendulum_zoo.drawing import circuit
 from pendulum_zoo.evaluator import PopulationEvaluator
 from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS, effective_connections
+from pendulum_zoo.policy_file import load_policy
 from pendulum_zoo.protocol import evaluate
 from pendulum_zoo.seeding import training_episode_seeds
 from pendulum_zoo.zoo import load_champion
@@ -106,17 +111,34 @@ def functions_below(limit: int) -> list[np.ndarray]:
     return found
 
 
+def start_params(algorithm: str | None, policy: str | None, env_id: str) -> np.ndarray:
+    """The network the probe starts from: the zoo's champion of ``algorithm``, or the policy file ``policy``."""
+    if (algorithm is None) == (policy is None):
+        raise SystemExit("give either a champion's algorithm (mk1, mk2) or --policy PATH, not both")
+    if policy is None:
+        return load_champion(algorithm, env_id).params
+    try:
+        params, _ = load_policy(policy)
+    except (OSError, ValueError) as error:
+        raise SystemExit(str(error)) from None
+    if not np.all((params == 0.0) | (params == 1.0)):
+        raise SystemExit(f"{policy} is not a binary network (its weights are not all 0 or 1): the probe reads "
+                         "the networks of mk1 and mk2")
+    return params
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("algorithm", choices=("mk1", "mk2"))
-    parser.add_argument("--env", required=True, help="environment ID of the champion")
+    parser.add_argument("algorithm", nargs="?", choices=("mk1", "mk2"), help="start from this zoo champion")
+    parser.add_argument("--policy", metavar="PATH", help="start from this binary policy file instead")
+    parser.add_argument("--env", required=True, help="environment ID to score on")
     parser.add_argument("--steps", type=int, default=20, help="most moves to take (default 20)")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--fewer-connections", action="store_true",
                         help="score every function of a network with fewer connections than the champion's")
     args = parser.parse_args()
-    champion = load_champion(args.algorithm, args.env)
-    counts = unit_counts(champion.params)
+    params = start_params(args.algorithm, args.policy, args.env)
+    counts = unit_counts(params)
     confirm = training_episode_seeds(PROBE_RUN_SEED, 0, CONFIRM_EPISODES)
     screen = training_episode_seeds(PROBE_RUN_SEED, 1, SCREEN_EPISODES)
     with PopulationEvaluator(args.env, workers=args.workers) as evaluator:
@@ -124,7 +146,7 @@ def main() -> None:
             return evaluator.evaluate(np.stack([network(c) for c in candidates]), seeds).returns.mean(axis=1)
 
         if args.fewer_connections:
-            limit = int(effective_connections(champion.params)[0])
+            limit = int(effective_connections(params)[0])
             smaller = functions_below(limit)
             scores = score(smaller, confirm)
             best = int(np.argmax(scores))
