@@ -96,6 +96,12 @@ def complexity_penalty(params: np.ndarray) -> np.ndarray:
     return np.mean(fractions, axis=0)
 
 
+def is_binary(params: np.ndarray) -> bool:
+    """Every weight is 0 or 1: a pruning strategy's mask (mk1, mk2)."""
+    array = np.asarray(params)
+    return bool(np.all((array == 0.0) | (array == 1.0)))
+
+
 def effective_connections(params: np.ndarray) -> np.ndarray:
     """Weights that lie on some input -> hidden -> output path, per policy: the rest cannot affect the action."""
     w1, w2 = layers(as_population(params))
@@ -120,7 +126,7 @@ class Policy:
 
     @property
     def binary(self) -> bool:
-        return bool(np.all((self.params == 0.0) | (self.params == 1.0)))
+        return is_binary(self.params)
 
     @property
     def connections(self) -> int:

@@ -34,6 +34,7 @@ from pendulum_zoo.policies import (
     N_OUTPUTS,
     NUM_PARAMS,
     as_population,
+    is_binary,
 )
 
 FORMAT = "pendulum-zoo/policy"
@@ -45,7 +46,7 @@ def policy_document(params: np.ndarray, card: dict[str, Any]) -> dict[str, Any]:
     flat = as_population(params)[0]
     w1 = flat[LAYER_SLICES[0]].reshape(N_INPUTS, N_HIDDEN)
     w2 = flat[LAYER_SLICES[1]]
-    binary = bool(np.all((flat == 0.0) | (flat == 1.0)))
+    binary = is_binary(flat)
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "architecture": ARCHITECTURE, "binary": binary,
             "W1": w1.tolist(), "W2": w2.tolist(), "card": card}
 
@@ -80,7 +81,7 @@ def parse_policy(document: Any, source: str = "policy") -> tuple[np.ndarray, dic
     binary = document.get("binary")
     if not isinstance(binary, bool):
         raise fail("'binary' must be true or false")
-    if binary and not np.all((params == 0.0) | (params == 1.0)):
+    if binary and not is_binary(params):
         raise fail("'binary' is true but some weights are neither 0 nor 1")
     card = document.get("card")
     if not isinstance(card, dict):

@@ -37,7 +37,7 @@ import numpy as np
 
 from pendulum_zoo.drawing import circuit
 from pendulum_zoo.evaluator import PopulationEvaluator
-from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS, effective_connections
+from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS, effective_connections, is_binary
 from pendulum_zoo.policy_file import load_policy
 from pendulum_zoo.protocol import evaluate
 from pendulum_zoo.seeding import training_episode_seeds
@@ -121,7 +121,7 @@ def start_params(algorithm: str | None, policy: str | None, env_id: str) -> np.n
         params, _ = load_policy(policy)
     except (OSError, ValueError) as error:
         raise SystemExit(str(error)) from None
-    if not np.all((params == 0.0) | (params == 1.0)):
+    if not is_binary(params):
         raise SystemExit(f"{policy} is not a binary network (its weights are not all 0 or 1): the probe reads "
                          "the networks of mk1 and mk2")
     return params
