@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="most moves to take (default 20)")
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--fewer-connections", action="store_true",
-                        help="score every function of a network with fewer connections than the champion's")
+                        help="score every function of a network with fewer connections than the starting one's")
     args = parser.parse_args()
     params = start_params(args.algorithm, args.policy, args.env)
     counts = unit_counts(params)
@@ -150,7 +150,8 @@ def main() -> None:
             smaller = functions_below(limit)
             scores = score(smaller, confirm)
             best = int(np.argmax(scores))
-            print(f"champion: {limit} effective connections, {describe(counts)}\n"
+            start = "champion" if args.policy is None else args.policy
+            print(f"{start}: {limit} effective connections, {describe(counts)}\n"
                   f"  mean return on {CONFIRM_EPISODES} probe episodes: {score([counts], confirm)[0]:.3f}\n"
                   f"{len(smaller)} functions of networks with fewer connections; the best, "
                   f"{effective_connections(network(smaller[best]))[0]} connections, {describe(smaller[best])}:\n"
