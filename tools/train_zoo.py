@@ -107,14 +107,15 @@ TUNED = [
     # 6%-cap runs below; seeds 24 to 31 in a later session (planned to 35, cut at 29 for the continuations below; seeds
     # 30 and 31 after them); seeds 32 to 39 after those; seeds 40 and 41 in a later session still; seeds 42 to 45 in the
     # next (seed 46 began at its end); seeds 47 and 48 in the one after; seeds 49 to 51 in the next; seed 52 in the one
-    # after (seed 53 began at its end); seeds 54 and 55 in the next.
-    # Seeds 4 to 53: their best fitness first passed 850 at generations 34, 22, 31, 14, 32, 7, 22, 22, 14, 28, 42, 23,
-    # 23, 38, 22, 11, -, -, 46, 49, 10, -, -, 13, 7, 21, 11, 33, 23, 12, 15, 4, 9, 8, 13, 13, 13, 42, 8, 12, 13, - and
-    # 18 (seeds 27, 28, 32, 33 and 52 never left the ~845 plateau, seed 30 was still on it at its budget), and they
-    # score 888.51, 887.99, 888.45, 887.38, 889.02, 888.44, 889.15, 887.58, 887.93, 887.22, 882.86, 888.57, 887.13,
-    # 886.26, 886.52, 889.23, 845.59, 845.50, 888.58, 845.67, 889.17, 845.33, 845.44, 886.95, 889.13, 886.23, 888.32,
-    # 888.92, 889.08, 889.45, 888.10, 889.19, 888.70, 887.70, 889.36, 888.94, 888.73, 886.94, 886.31, 889.00, 888.39,
-    # 845.05 and 889.24 on the protocol.
+    # after (seed 53 began at its end); seeds 54 and 55 in the next; seeds 56 to 60 in the one after (seed 59 was
+    # checkpointed at generation 4 at its end).
+    # Seeds 4 to 58 and 60: their best fitness first passed 850 at generations 34, 22, 31, 14, 32, 7, 22, 22, 14, 28,
+    # 42, 23, 23, 38, 22, 11, -, -, 46, 49, 10, -, -, 13, 7, 21, 11, 33, 23, 12, 15, 4, 9, 8, 13, 13, 13, 42, 8, 12, 13,
+    # -, 18, 13, 6, 9, 39, 18 and 27 (seeds 27, 28, 32, 33 and 52 never left the ~845 plateau, seed 30 was still on it
+    # at its budget), and they score 888.51, 887.99, 888.45, 887.38, 889.02, 888.44, 889.15, 887.58, 887.93, 887.22,
+    # 882.86, 888.57, 887.13, 886.26, 886.52, 889.23, 845.59, 845.50, 888.58, 845.67, 889.17, 845.33, 845.44, 886.95,
+    # 889.13, 886.23, 888.32, 888.92, 889.08, 889.45, 888.10, 889.19, 888.70, 887.70, 889.36, 888.94, 888.73, 886.94,
+    # 886.31, 889.00, 888.39, 845.05, 889.23, 888.73, 889.26, 887.37, 884.29, 888.76 and 886.96 on the protocol.
     *[("episodes16-nostop50", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=seed,
                                           episodes=16, threshold=1000.0, min_generations=50, max_generations=50))
       for seed in (4, 6, 7, 10, 11, 12, 15, 16, 17, 18, *range(21, 61))],
@@ -170,7 +171,11 @@ TUNED = [
     # 889.19 at its peak, generation 97); its champion (32 connections) is the same function, 889.00 again.
     # Seed 51 (888.39, elite mean 887.93 on 16 episodes and fitness std 0.29 at generation 49): one policy from
     # generation ~67 on in all but two generations (elite mean 888.61 at its peak, generation 71); its champion
-    # (36 connections) is the same function, 888.39 again.
+    # (36 connections) is the same function, 888.39 again. Seed 55 (889.26, elite fitness std 0.43 at generation
+    # 49): one policy from generation ~75 on (elite mean 889.20 at its peak, generation 81); its champion (36
+    # connections) is the same function, 889.26 again. Seed 57 left the plateau only at generation 39 and was still
+    # climbing at its budget (884.29; elite mean 881.9, fitness std 1.35 at generation 49): its elite mean peaked at
+    # 887.63 (generation 80), still varying at 99 (std 0.50), and its champion (43 connections) scores 888.67.
     *[("episodes16-nostop100", TrainConfig("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", seed=seed,
                                            episodes=16, threshold=1000.0, min_generations=100, max_generations=100))
       for seed in WIDE_CONTINUED_TO_100],
