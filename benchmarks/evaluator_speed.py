@@ -16,9 +16,9 @@ import time
 
 import numpy as np
 
-from pendulum_zoo.evaluator import PopulationEvaluator
-from pendulum_zoo.policies import NUM_PARAMS
-from pendulum_zoo.seeding import training_episode_seeds
+from pendulum_zoo.rollout.evaluator import PopulationEvaluator
+from pendulum_zoo.networks.policy import NUM_PARAMS
+from pendulum_zoo.rollout.seeding import training_episode_seeds
 
 
 def main() -> None:

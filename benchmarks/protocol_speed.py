@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from pendulum_zoo.policies import NUM_PARAMS, Policy
+from pendulum_zoo.networks.policy import NUM_PARAMS, Policy
 from pendulum_zoo.protocol import evaluate
 
 ENV = "pendulum_zoo/InvertedPendulumSwingupWide-v0"

@@ -23,18 +23,18 @@ from pendulum_zoo.envs.registration import register_envs as _register_envs
 _register_envs()
 
 _LAZY = {
-    "Policy": "pendulum_zoo.policies",
+    "Policy": "pendulum_zoo.networks.policy",
     "TrainConfig": "pendulum_zoo.training",
     "train": "pendulum_zoo.training",
     "evaluate": "pendulum_zoo.protocol",
     "RandomAgent": "pendulum_zoo.protocol",
-    "Report": "pendulum_zoo.report",
-    "train_and_evaluate": "pendulum_zoo.benchmark",
+    "Report": "pendulum_zoo.protocol.report",
+    "train_and_evaluate": "pendulum_zoo.protocol.benchmark",
     "load_champion": "pendulum_zoo.zoo",
-    "load_policy": "pendulum_zoo.policy_file",
-    "save_policy": "pendulum_zoo.policy_file",
+    "load_policy": "pendulum_zoo.storage.policy_file",
+    "save_policy": "pendulum_zoo.storage.policy_file",
     "make_strategy": "pendulum_zoo.strategies",
-    "PopulationEvaluator": "pendulum_zoo.evaluator",
+    "PopulationEvaluator": "pendulum_zoo.rollout.evaluator",
 }
 
 

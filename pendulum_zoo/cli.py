@@ -147,7 +147,7 @@ def evaluate_command(args: argparse.Namespace, console: Console) -> int:
         report.save(args.json)
         console.print(f"report written to {args.json}")
     if args.markdown:
-        from pendulum_zoo.fileio import atomic_write_text
+        from pendulum_zoo.storage.fileio import atomic_write_text
 
         atomic_write_text(args.markdown, report.markdown())
         console.print(f"markdown row written to {args.markdown}")
@@ -155,7 +155,7 @@ def evaluate_command(args: argparse.Namespace, console: Console) -> int:
 
 
 def benchmark_command(args: argparse.Namespace, console: Console) -> int:
-    from pendulum_zoo.benchmark import train_and_evaluate
+    from pendulum_zoo.protocol.benchmark import train_and_evaluate
 
     seeds = parse_seeds(args.seeds)
     overrides = {"hyperparameters": parse_assignments(args.set)}
@@ -190,7 +190,7 @@ def benchmark_command(args: argparse.Namespace, console: Console) -> int:
     console.print(table)
     console.print(result.markdown())
     if args.json:
-        from pendulum_zoo.fileio import atomic_write_text
+        from pendulum_zoo.storage.fileio import atomic_write_text
 
         atomic_write_text(args.json, result.to_json())
     return 0

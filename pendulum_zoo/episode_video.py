@@ -9,7 +9,7 @@ import numpy as np
 
 from pendulum_zoo.drawing import write_apng
 from pendulum_zoo.envs.registration import canonical_env_id
-from pendulum_zoo.policies import Policy
+from pendulum_zoo.networks.policy import Policy
 
 FRAME_RATE = 1.0 / 0.0165  # the simulation's real-time rate, about 60.6 steps per second
 

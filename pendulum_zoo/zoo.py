@@ -1,7 +1,7 @@
 """The champion zoo: pretrained policies shipped with the package, loadable in one line.
 
 ``agents/<algorithm>-<EnvName>/`` in the repository (package ``pendulum_zoo.agents`` once installed) holds
-one champion: ``policy.json`` (weights or mask and model card, ``pendulum_zoo.policy_file`` format),
+one champion: ``policy.json`` (weights or mask and model card, ``pendulum_zoo.storage.policy_file`` format),
 ``learning_curve.jsonl`` (the training log), ``learning_curve.svg`` and ``MODEL_CARD.md``.
 """
 
@@ -12,8 +12,8 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from pendulum_zoo.envs.registration import ENV_SPECS, canonical_env_id
-from pendulum_zoo.policies import Policy
-from pendulum_zoo.policy_file import parse_policy
+from pendulum_zoo.networks.policy import Policy
+from pendulum_zoo.storage.policy_file import parse_policy
 from pendulum_zoo.strategies import get_strategy_class
 
 POLICY_FILE = "policy.json"

@@ -5,7 +5,7 @@ import importlib.util
 import os
 import sys
 
-from pendulum_zoo.report import Report
+from pendulum_zoo.protocol.report import Report
 
 TOOL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools", "build_zoo.py")
 

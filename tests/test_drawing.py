@@ -21,7 +21,7 @@ from pendulum_zoo.drawing import (
     write_network_svg,
 )
 from pendulum_zoo.drawing.apng import frame_delay
-from pendulum_zoo.policies import INPUT_NAMES, NUM_PARAMS, effective_connections
+from pendulum_zoo.networks.policy import INPUT_NAMES, NUM_PARAMS, effective_connections
 
 SVG = "{http://www.w3.org/2000/svg}"
 X, X_DOT, COS = 0, 1, 2

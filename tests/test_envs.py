@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pendulum_zoo
-from pendulum_zoo.envs.mjcf import pendulum_mjcf
+from pendulum_zoo.physics.mjcf import pendulum_mjcf
 from pendulum_zoo.envs.pendulum import action_to_force
 from tests.conftest import BALANCE_IDS, DATA, SWINGUP_IDS
 

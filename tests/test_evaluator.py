@@ -7,9 +7,9 @@ import gymnasium
 import numpy as np
 import pytest
 
-from pendulum_zoo.evaluator import PopulationEvaluator
-from pendulum_zoo.policies import NUM_PARAMS, Policy
-from pendulum_zoo.seeding import (
+from pendulum_zoo.rollout.evaluator import PopulationEvaluator
+from pendulum_zoo.networks.policy import NUM_PARAMS, Policy
+from pendulum_zoo.rollout.seeding import (
     TRAINING_SEED_LOW,
     evaluation_episode_seeds,
     training_episode_seeds,
@@ -80,7 +80,7 @@ def test_workers_run_from_a_script_read_on_stdin():
     # Worker processes never import the parent's __main__, so this cannot hang or fail.
     code = (
         "import numpy as np\n"
-        "from pendulum_zoo.evaluator import PopulationEvaluator\n"
+        "from pendulum_zoo.rollout.evaluator import PopulationEvaluator\n"
         "with PopulationEvaluator('pendulum_zoo/InvertedPendulum-v0', workers=2) as ev:\n"
         "    print(ev.evaluate(np.zeros((2, 192)), [1, 2]).steps)\n"
     )

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pendulum_zoo.policies import (
+from pendulum_zoo.networks.policy import (
     NUM_PARAMS,
     Policy,
     as_population,

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from pendulum_zoo.policies import NUM_PARAMS
-from pendulum_zoo.policy_file import load_policy, policy_document, save_policy
+from pendulum_zoo.networks.policy import NUM_PARAMS
+from pendulum_zoo.storage.policy_file import load_policy, policy_document, save_policy
 
 
 def test_round_trip_is_exact_for_real_and_binary_weights(tmp_path):

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from pendulum_zoo.policies import NUM_PARAMS, effective_connections, forward
-from pendulum_zoo.policy_file import save_policy
+from pendulum_zoo.networks.policy import NUM_PARAMS, effective_connections, forward
+from pendulum_zoo.storage.policy_file import save_policy
 
 TOOL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools",
                     "probe_binary_functions.py")

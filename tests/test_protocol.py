@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import pendulum_zoo
-from pendulum_zoo.policies import NUM_PARAMS, Policy
-from pendulum_zoo.policy_file import save_policy
+from pendulum_zoo.networks.policy import NUM_PARAMS, Policy
+from pendulum_zoo.storage.policy_file import save_policy
 from pendulum_zoo.protocol import RandomAgent, evaluate
-from pendulum_zoo.report import Report, bootstrap_iqm_interval, interquartile_mean, report_from_dict, report_schema
-from pendulum_zoo.seeding import evaluation_episode_seeds
+from pendulum_zoo.protocol.report import Report, bootstrap_iqm_interval, interquartile_mean, report_from_dict, report_schema
+from pendulum_zoo.rollout.seeding import evaluation_episode_seeds
 
 SWINGUP = "pendulum_zoo/InvertedPendulumSwingup-v0"
 BALANCE = "pendulum_zoo/InvertedPendulum-v0"

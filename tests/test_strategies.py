@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from pendulum_zoo.policies import NUM_PARAMS
+from pendulum_zoo.networks.policy import NUM_PARAMS
 from pendulum_zoo.strategies import (
     STRATEGIES,
     get_strategy_class,

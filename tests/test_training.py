@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from pendulum_zoo.policy_file import load_policy
+from pendulum_zoo.storage.policy_file import load_policy
 from pendulum_zoo.training import TrainConfig, read_log, train
 
 BALANCE = "pendulum_zoo/InvertedPendulum-v0"
@@ -112,9 +112,9 @@ def test_the_champion_is_chosen_on_validation_episodes():
     assert validation["episodes"] == 6 and validation["candidates"] >= 2
     assert validation["fitness"] >= validation["all_time_best_fitness"]
     # the choice is reproduced by scoring the champion on the same validation episodes
-    from pendulum_zoo.evaluator import PopulationEvaluator
-    from pendulum_zoo.policies import complexity_penalty
-    from pendulum_zoo.seeding import training_episode_seeds
+    from pendulum_zoo.rollout.evaluator import PopulationEvaluator
+    from pendulum_zoo.networks.policy import complexity_penalty
+    from pendulum_zoo.rollout.seeding import training_episode_seeds
     from pendulum_zoo.training import VALIDATION_GENERATION
 
     with PopulationEvaluator(BALANCE, workers=1) as evaluator:

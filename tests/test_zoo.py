@@ -10,8 +10,8 @@ import pytest
 
 import pendulum_zoo.zoo as zoo
 from pendulum_zoo.cli import main
-from pendulum_zoo.policies import NUM_PARAMS
-from pendulum_zoo.policy_file import save_policy
+from pendulum_zoo.networks.policy import NUM_PARAMS
+from pendulum_zoo.storage.policy_file import save_policy
 from pendulum_zoo.protocol import evaluate
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

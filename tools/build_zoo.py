@@ -25,13 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pendulum_zoo.benchmark import BenchmarkResult, SeedRun, scientific
+from pendulum_zoo.protocol.benchmark import BenchmarkResult, SeedRun, scientific
 from pendulum_zoo.drawing import write_learning_curve_svg, write_network_svg
-from pendulum_zoo.fileio import atomic_write_text
-from pendulum_zoo.policies import Policy
-from pendulum_zoo.policy_file import load_policy, save_policy
+from pendulum_zoo.storage.fileio import atomic_write_text
+from pendulum_zoo.networks.policy import Policy
+from pendulum_zoo.storage.policy_file import load_policy, save_policy
 from pendulum_zoo.protocol import evaluate
-from pendulum_zoo.report import Report
+from pendulum_zoo.protocol.report import Report
 from pendulum_zoo.training import TrainResult, load_config, read_log
 from pendulum_zoo.zoo import champion_name
 

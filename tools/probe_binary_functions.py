@@ -36,11 +36,11 @@ import sys
 import numpy as np
 
 from pendulum_zoo.drawing import circuit
-from pendulum_zoo.evaluator import PopulationEvaluator
-from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS, effective_connections, is_binary
-from pendulum_zoo.policy_file import load_policy
+from pendulum_zoo.rollout.evaluator import PopulationEvaluator
+from pendulum_zoo.networks.policy import INPUT_NAMES, N_HIDDEN, N_INPUTS, effective_connections, is_binary
+from pendulum_zoo.storage.policy_file import load_policy
 from pendulum_zoo.protocol import evaluate
-from pendulum_zoo.seeding import training_episode_seeds
+from pendulum_zoo.rollout.seeding import training_episode_seeds
 from pendulum_zoo.zoo import load_champion
 
 SUBSETS = [subset for size in range(1, N_INPUTS + 1) for subset in itertools.combinations(range(N_INPUTS), size)]

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pendulum_zoo.fileio import atomic_write_bytes
+from pendulum_zoo.storage.fileio import atomic_write_bytes
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COMPRESSION_LEVEL = 6  # zlib's default: level 9 costs much more time for a few percent on filtered frames

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pendulum_zoo.drawing.svg import svg_head, svg_text
-from pendulum_zoo.fileio import atomic_write_text
+from pendulum_zoo.storage.fileio import atomic_write_text
 
 # (log key, legend label, colour)
 FITNESS_SERIES = (

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from pendulum_zoo.drawing.svg import svg_head, svg_text
-from pendulum_zoo.fileio import atomic_write_text
-from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS, as_population, layers
+from pendulum_zoo.storage.fileio import atomic_write_text
+from pendulum_zoo.networks.policy import INPUT_NAMES, N_HIDDEN, N_INPUTS, as_population, layers
 
 OUTPUT_NAME = "action"
 

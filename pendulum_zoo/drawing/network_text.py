@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pendulum_zoo.drawing.network_svg import OUTPUT_NAME, Circuit, circuit
-from pendulum_zoo.policies import INPUT_NAMES, N_HIDDEN, N_INPUTS
+from pendulum_zoo.networks.policy import INPUT_NAMES, N_HIDDEN, N_INPUTS
 
 
 def network_renderable(params: np.ndarray, title: str = "") -> RenderableType:

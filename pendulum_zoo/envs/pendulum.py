@@ -14,8 +14,8 @@ import pybullet
 from gymnasium import spaces
 from gymnasium.error import ClosedEnvironmentError, ResetNeeded
 
-from pendulum_zoo.envs.mjcf import check_track_half_width
-from pendulum_zoo.envs.physics import (
+from pendulum_zoo.physics.mjcf import check_track_half_width
+from pendulum_zoo.physics.bullet_client import (
     FORCE_SCALE,
     INITIAL_ANGLE_RANGE,
     SWINGUP_OFFSET,

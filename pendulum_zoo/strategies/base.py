@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from pendulum_zoo.policies import LAYER_SLICES, NUM_PARAMS
+from pendulum_zoo.networks.policy import LAYER_SLICES, NUM_PARAMS
 
 
 class Strategy(ABC):

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from pendulum_zoo.policies import LAYER_SLICES, NUM_PARAMS
+from pendulum_zoo.networks.policy import LAYER_SLICES, NUM_PARAMS
 from pendulum_zoo.strategies import register
 from pendulum_zoo.strategies.base import Strategy, check_number, ranked
 

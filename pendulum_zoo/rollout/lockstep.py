@@ -19,9 +19,9 @@ import numpy as np
 import pybullet
 
 from pendulum_zoo.envs.pendulum import BALANCE_ANGLE_LIMIT, observation_from_state
-from pendulum_zoo.envs.physics import FORCE_SCALE, HINGE, SLIDER, PendulumPhysics
-from pendulum_zoo.policies import N_INPUTS, NUM_PARAMS, expand_rows, forward_rows
-from pendulum_zoo.seeding import observation_noise_rng
+from pendulum_zoo.physics.bullet_client import FORCE_SCALE, HINGE, SLIDER, PendulumPhysics
+from pendulum_zoo.networks.policy import N_INPUTS, NUM_PARAMS, expand_rows, forward_rows
+from pendulum_zoo.rollout.seeding import observation_noise_rng
 
 DEFAULT_SLOTS = 32  # measured: more clients per process thrash the CPU caches and slow every step
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pendulum_zoo.fileio import read_json, to_json, write_json
+from pendulum_zoo.storage.fileio import read_json, to_json, write_json
 
 REPORT_FORMAT = "pendulum-zoo/report"
 REPORT_VERSION = 1
@@ -190,9 +190,9 @@ def report_from_dict(values: dict[str, Any], source: str = "report") -> Report:
 
 
 def report_schema() -> dict[str, Any]:
-    """The JSON schema of a saved report (``pendulum_zoo/report.schema.json``; evaluation/PROTOCOL.md explains
+    """The JSON schema of a saved report (``pendulum_zoo/protocol/report.schema.json``; evaluation/PROTOCOL.md explains
     each field)."""
     import json
     from importlib.resources import files
 
-    return json.loads(files("pendulum_zoo").joinpath("report.schema.json").read_text(encoding="utf-8"))
+    return json.loads(files("pendulum_zoo.protocol").joinpath("report.schema.json").read_text(encoding="utf-8"))

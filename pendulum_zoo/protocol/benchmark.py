@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from pendulum_zoo.fileio import to_json
-from pendulum_zoo.policies import Policy
+from pendulum_zoo.storage.fileio import to_json
+from pendulum_zoo.networks.policy import Policy
 from pendulum_zoo.protocol import DEFAULT_EPISODES, evaluate
-from pendulum_zoo.report import Report
+from pendulum_zoo.protocol.report import Report
 from pendulum_zoo.training import TrainConfig, TrainResult, train
 
 

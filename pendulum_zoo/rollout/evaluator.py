@@ -1,6 +1,6 @@
 """The population evaluator: P policies x E episodes, across worker processes, bit-identical for any split.
 
-Each worker process (``pendulum_zoo.workers``) keeps one ``LockstepRunner`` (a few dozen physics clients)
+Each worker process (``pendulum_zoo.rollout.workers``) keeps one ``LockstepRunner`` (a few dozen physics clients)
 for the evaluator's life, so clients are built once, not once per generation. The jobs (one per policy and episode) are cut into chunks
 handed out in order; a job's result depends only on its policy and its episode seed, so the returns are the
 same whatever the number of workers (``workers=1`` runs in this process, with no pool).
@@ -21,9 +21,9 @@ from pendulum_zoo.envs.registration import (
     is_swingup,
     track_half_width,
 )
-from pendulum_zoo.lockstep import DEFAULT_SLOTS, LockstepRunner
-from pendulum_zoo.policies import as_population
-from pendulum_zoo.workers import WorkerProcess, run_tasks
+from pendulum_zoo.rollout.lockstep import DEFAULT_SLOTS, LockstepRunner
+from pendulum_zoo.networks.policy import as_population
+from pendulum_zoo.rollout.workers import WorkerProcess, run_tasks
 
 CHUNKS_PER_WORKER = 4  # several chunks per worker even out episodes of unequal length
 

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from pendulum_zoo.fileio import read_json, write_json
-from pendulum_zoo.policies import (
+from pendulum_zoo.storage.fileio import read_json, write_json
+from pendulum_zoo.networks.policy import (
     LAYER_SLICES,
     N_HIDDEN,
     N_INPUTS,

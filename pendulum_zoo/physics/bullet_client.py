@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pybullet
 
-from pendulum_zoo.envs.mjcf import check_track_half_width, mjcf_file
+from pendulum_zoo.physics.mjcf import check_track_half_width, mjcf_file
 
 GRAVITY = 9.8  # scene_abstract.World: setGravity(0, 0, -9.8), not the MJCF's 9.81
 TIMESTEP = 0.0165  # gym_pendulum_envs: timestep=0.0165, frame_skip=1

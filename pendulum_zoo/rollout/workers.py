@@ -1,6 +1,6 @@
 """Worker processes for the evaluator, each holding a ``LockstepRunner``.
 
-Each worker is ``python -m pendulum_zoo.workers READ_FD WRITE_FD``, talking to its parent over two private
+Each worker is ``python -m pendulum_zoo.rollout.workers READ_FD WRITE_FD``, talking to its parent over two private
 pipes in length-prefixed frames: a JSON header followed by raw array bytes. Nothing is pickled, the worker
 never imports the parent's ``__main__`` (so scripts read from stdin, notebooks and frozen ``__main__``
 modules all work), and a worker that dies is reported at once instead of hanging the parent.
@@ -57,7 +57,7 @@ class WorkerProcess:
         to_child_read, to_child_write = os.pipe()
         from_child_read, from_child_write = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pendulum_zoo.workers", str(to_child_read), str(from_child_write)],
+            [sys.executable, "-m", "pendulum_zoo.rollout.workers", str(to_child_read), str(from_child_write)],
             pass_fds=(to_child_read, from_child_write), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         )
         os.close(to_child_read)
@@ -131,7 +131,7 @@ def run_tasks(workers: list[WorkerProcess], tasks: list[tuple[dict[str, Any], tu
 
 def _serve(read_fd: int, write_fd: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    from pendulum_zoo.lockstep import LockstepRunner
+    from pendulum_zoo.rollout.lockstep import LockstepRunner
 
     receive, send = os.fdopen(read_fd, "rb"), os.fdopen(write_fd, "wb")
     runner = None

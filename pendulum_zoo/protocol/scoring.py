@@ -30,11 +30,11 @@ import pybullet
 from pendulum_zoo._version import __version__
 from pendulum_zoo.envs.pendulum import InvertedPendulumEnv
 from pendulum_zoo.envs.registration import MAX_EPISODE_STEPS, canonical_env_id, solved_threshold
-from pendulum_zoo.evaluator import PopulationEvaluator, check_workers
-from pendulum_zoo.policies import NUM_PARAMS, Policy, effective_connections
-from pendulum_zoo.policy_file import load_policy
-from pendulum_zoo.report import Report
-from pendulum_zoo.seeding import check_seed, evaluation_episode_seeds, observation_noise_rng
+from pendulum_zoo.rollout.evaluator import PopulationEvaluator, check_workers
+from pendulum_zoo.networks.policy import NUM_PARAMS, Policy, effective_connections
+from pendulum_zoo.storage.policy_file import load_policy
+from pendulum_zoo.protocol.report import Report
+from pendulum_zoo.rollout.seeding import check_seed, evaluation_episode_seeds, observation_noise_rng
 
 DEFAULT_EPISODES = 100
 SEED_SCHEDULE = "evaluation_episode_seeds(seed, episodes): SeedSequence(entropy=seed, spawn_key=(i,)), first uint32"

@@ -6,7 +6,7 @@ A run lives in one folder:
 - ``log.jsonl``: one JSON object per generation (see ``LOG_FIELDS``);
 - ``checkpoint.npz``: the whole state after the last completed generation, rewritten atomically each
   generation (numpy arrays plus a JSON header, loaded with ``allow_pickle=False``);
-- ``champion.json``: the champion and its model card (``pendulum_zoo.policy_file`` format).
+- ``champion.json``: the champion and its model card (``pendulum_zoo.storage.policy_file`` format).
 
 Fitness of a member = mean return over the generation's episodes minus, for pruning strategies only, the
 article's complexity penalty. The run stops when the best fitness of a generation reaches the threshold and
@@ -38,21 +38,21 @@ import numpy as np
 
 from pendulum_zoo._version import __version__
 from pendulum_zoo.envs.registration import SOLVED_THRESHOLDS, canonical_env_id, is_swingup
-from pendulum_zoo.evaluator import PopulationEvaluator, check_workers
-from pendulum_zoo.fileio import (
+from pendulum_zoo.rollout.evaluator import PopulationEvaluator, check_workers
+from pendulum_zoo.storage.fileio import (
     atomic_write_text,
     read_json,
     read_npz,
     write_json,
     write_npz,
 )
-from pendulum_zoo.policies import (
+from pendulum_zoo.networks.policy import (
     complexity_penalty,
     connection_counts,
     effective_connections,
 )
-from pendulum_zoo.policy_file import save_policy
-from pendulum_zoo.seeding import check_seed, training_episode_seeds
+from pendulum_zoo.storage.policy_file import save_policy
+from pendulum_zoo.rollout.seeding import check_seed, training_episode_seeds
 from pendulum_zoo.strategies import get_strategy_class, strategy_from_state_dict
 
 VALIDATION_GENERATION = 2**32  # the validation episodes' seeds: a "generation" no run reaches

@@ -1,0 +1,1 @@
+"""The physics layer: the cart-pole model (MJCF) and one pendulum in a private pybullet client."""
