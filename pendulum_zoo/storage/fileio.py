@@ -98,12 +98,12 @@ def _parse_int(text: str) -> int:
 def _parse_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _NumberOutOfRange(f"the number {text[:40]}, out of float range")
+        raise _NumberOutOfRange(f"a non-finite number ({text[:40]} is out of float range)")
     return value
 
 
 def _refuse_constant(name: str) -> float:
-    raise _NumberOutOfRange(f"{name}, which is not a finite number")
+    raise _NumberOutOfRange(f"a non-finite number ({name})")
 
 
 def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
