@@ -194,3 +194,17 @@ def test_a_malformed_plan_entry_is_refused(tmp_path):
     (tmp_path / "twice.json").write_text(json.dumps(twice))
     with pytest.raises(ValueError, match="planned twice"):
         train_zoo.planned_runs(str(tmp_path / "twice.json"))
+
+
+def test_build_zoo_refuses_a_best_run_without_folder_and_a_row_whose_folder_is_missing(tmp_path, monkeypatch):
+    build_zoo = tool("build_zoo")
+    rows = [row for row in tool("run_archive").read_archive().values()
+            if (row["algorithm"], row["env_id"]) == ("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0")]
+    archived = dict(max((row for row in rows if not row["folder"]), key=lambda row: row["selection_mean"]),
+                    selection_mean=1e6)
+    with pytest.raises(SystemExit, match=f"{archived['run']}, whose folder left the tree: restore it with git "
+                                         f"checkout {archived['history']}"):
+        build_zoo.build_champion("mk1", "pendulum_zoo/InvertedPendulumSwingupWide-v0", [*rows, archived], {})
+    monkeypatch.setattr(build_zoo, "RUNS", str(tmp_path))
+    with pytest.raises(SystemExit, match="none is there: " + rows[0]["run"]):
+        build_zoo.check_folders({rows[0]["run"]: dict(rows[0], folder=True)})
