@@ -155,8 +155,8 @@ def test_resume_checks_the_configuration_and_the_checkpoint(tmp_path):
 @pytest.mark.parametrize(("changes", "message"), (
     ({"population_size": 1}, "population_size must be at least 2"),
     ({"episodes": 0}, "episodes must be at least 1"),
-    ({"threshold": "high"}, "threshold must be a finite number"),
-    ({"threshold": float("nan")}, "threshold must be a finite number"),
+    ({"threshold": "high"}, "threshold must be a number"),
+    ({"threshold": float("nan")}, "threshold must be finite"),
     ({"min_generations": 5, "max_generations": 2}, "must not exceed"),
     ({"seed": -1}, "seed"),
     ({"hyperparameters": {"bogus": 1}}, "unknown hyperparameter"),
