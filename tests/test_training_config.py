@@ -15,12 +15,15 @@ PLAIN = dict(seed=3, population_size=12, episodes=2, threshold=2000.0, min_gener
 
 def test_numpy_numbers_train_exactly_as_python_numbers(tmp_path):
     numpy = dict(seed=np.int64(3), population_size=np.int64(12), episodes=np.int32(2), threshold=np.float32(2000.0),
-                 min_generations=np.uint8(0), max_generations=np.int64(2), validation_episodes=np.int16(2))
+                 min_generations=np.uint8(0), max_generations=np.int64(2), validation_episodes=np.int16(2),
+                 hyperparameters={"elite_fraction": np.float64(0.25)})
+    plain = {**PLAIN, "hyperparameters": {"elite_fraction": 0.25}}
     resolved = TrainConfig("mk1", BALANCE, **numpy).resolved()
-    assert resolved == TrainConfig("mk1", BALANCE, **PLAIN).resolved()
+    assert resolved == TrainConfig("mk1", BALANCE, **plain).resolved()
     assert all(type(getattr(resolved, name)) is type(value) for name, value in PLAIN.items())
+    assert type(resolved.hyperparameters["elite_fraction"]) is float
     with_numpy = train(TrainConfig("mk1", BALANCE, **numpy), tmp_path / "numpy", workers=1)
-    with_python = train(TrainConfig("mk1", BALANCE, **PLAIN), tmp_path / "python", workers=1)
+    with_python = train(TrainConfig("mk1", BALANCE, **plain), tmp_path / "python", workers=1)
     assert np.array_equal(with_numpy.champion, with_python.champion)
     assert load_config(tmp_path / "numpy") == load_config(tmp_path / "python")
     strip = [{k: v for k, v in r.items() if k != "wall_time"} for r in read_log(tmp_path / "numpy" / "log.jsonl")]

@@ -90,7 +90,7 @@ def test_a_log_shorter_than_the_checkpoint_is_refused(interrupted, tmp_path):
     folder = copy_of(interrupted[0], tmp_path)
     log = folder / "log.jsonl"
     log.write_text(damage_line(log.read_text(), 4, []))
-    resume_refused(folder, "holds 3 generation\\(s\\), its checkpoint 4; the log has lost records")
+    resume_refused(folder, "logs 3 generation\\(s\\), its checkpoint 4; the records from line 4 on are lost")
 
 
 def test_a_log_of_another_run_is_refused(interrupted, tmp_path):

@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from pendulum_zoo.envs.registration import ENV_IDS, SOLVED_THRESHOLDS, canonical_env_id, is_swingup
 from pendulum_zoo.rollout.seeding import check_seed
 from pendulum_zoo.strategies import algorithm_names, get_strategy_class
@@ -84,7 +86,9 @@ class TrainConfig:
             min_generations=check_integer("min_generations", self.min_generations, 0),
             max_generations=max_generations,
             validation_episodes=check_integer("validation_episodes", self.validation_episodes, 0),
-            hyperparameters=dict(self.hyperparameters),
+            # numpy scalars as Python numbers, so that the checkpoint's JSON header can hold them
+            hyperparameters={name: value.item() if isinstance(value, np.generic) else value
+                             for name, value in self.hyperparameters.items()},
         )
         if config.min_generations > config.max_generations:
             raise ValueError(f"min_generations ({config.min_generations}) must not exceed max_generations "

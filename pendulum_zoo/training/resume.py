@@ -50,8 +50,9 @@ def _log_of_checkpoint(folder: RunFolder, state: RunState) -> list[dict[str, Any
     """The log's records of the generations the checkpoint holds, checked against it."""
     records, _ = read_log_lines(folder.log)  # raises for damage other than a torn last line
     if len(records) < state.generation:
-        raise ValueError(f"cannot resume {folder.path}: its training log {folder.log} holds {len(records)} "
-                         f"generation(s), its checkpoint {state.generation}; the log has lost records")
+        raise ValueError(f"cannot resume {folder.path}: its training log {folder.log} logs {len(records)} "
+                         f"generation(s), its checkpoint {state.generation}; the records from line "
+                         f"{len(records) + 1} on are lost")
     records = records[: state.generation]  # generations run after the last checkpoint will run again
     last = records[-1]
     validation_steps = 0 if state.validation is None else state.validation["env_steps"]

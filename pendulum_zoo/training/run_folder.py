@@ -139,6 +139,7 @@ class RunFolder:
         with open(self.log, "a", encoding="utf-8") as stream:
             stream.write(json.dumps(record) + "\n")  # one write: a kill tears at most this last line
             stream.flush()
+            os.fsync(stream.fileno())  # on disk before the checkpoint that counts it
 
     def save_champion(self, champion, card: dict[str, Any]) -> None:
         save_policy(self.champion, champion, card)
