@@ -51,7 +51,8 @@ def load_checkpoint(path: str):
     arrays = read_npz(path, "checkpoint")
     header = _header(path, arrays.pop("header", None))
     missing = [key for key in ("config", "strategy", "run") if key not in header]
-    missing += [f"the {key} array" for key in ("champion",) if key not in arrays]
+    if "champion" not in arrays:
+        missing.append("the champion array")
     if missing:
         raise ValueError(f"checkpoint {path} lacks {', '.join(missing)}: it is damaged or was not written by "
                          f"pendulum-zoo")
@@ -111,15 +112,15 @@ def _run_state(path: str, run: dict[str, Any], config: TrainConfig) -> RunState:
     names = [f.name for f in fields(RunState) if f.name not in ARRAY_FIELDS]
     missing = [name for name in names if name not in run and name not in OPTIONAL_RUN_FIELDS]
     unknown = sorted(set(run) - set(names))
-    if missing or unknown:
-        raise ValueError(f"checkpoint {path}: its run state " + "; ".join(
-            part for part in (missing and f"lacks {', '.join(missing)}",
-                              unknown and f"holds unknown field(s) {', '.join(unknown)}") if part))
+    if missing:
+        raise ValueError(f"checkpoint {path}: its run state lacks {', '.join(missing)}")
+    if unknown:
+        raise ValueError(f"checkpoint {path}: its run state holds unknown field(s) {', '.join(unknown)}")
+
+    def optional(name: str, check, *limits):
+        return None if run.get(name) is None else check(f"run.{name}", run[name], *limits)
     try:
         generation = check_integer("run.generation", run["generation"], 1, config.max_generations)
-
-        def optional(name: str, check, *limits):
-            return None if run.get(name) is None else check(f"run.{name}", run[name], *limits)
         state = RunState(
             generation=generation,
             env_steps=check_integer("run.env_steps", run["env_steps"], 0),

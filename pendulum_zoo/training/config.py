@@ -74,17 +74,17 @@ class TrainConfig:
         env_id = canonical_env_id(self.env_id)
         defaults = TASK_DEFAULTS[is_swingup(env_id)]
         if not isinstance(self.hyperparameters, Mapping):
-            raise TypeError(f"hyperparameters must be a mapping of names to values, got {quote(self.hyperparameters)}")
+            raise TypeError(f"hyperparameters must be a mapping of names to values, got "
+                            f"{quote(self.hyperparameters)}")
         population_size = defaults["population_size"] if self.population_size is None else self.population_size
         threshold = defaults["threshold"] if self.threshold is None else self.threshold
-        max_generations = check_integer("max_generations", self.max_generations, 1, VALIDATION_GENERATION - 1)
         config = replace(
             self, env_id=env_id, seed=check_seed(self.seed),
             population_size=check_integer("population_size", population_size, 2),
             episodes=check_integer("episodes", self.episodes, 1),
             threshold=check_number("threshold", threshold),
             min_generations=check_integer("min_generations", self.min_generations, 0),
-            max_generations=max_generations,
+            max_generations=check_integer("max_generations", self.max_generations, 1, VALIDATION_GENERATION - 1),
             validation_episodes=check_integer("validation_episodes", self.validation_episodes, 0),
             # numpy scalars as Python numbers, so that the checkpoint's JSON header can hold them
             hyperparameters={name: value.item() if isinstance(value, np.generic) else value
