@@ -203,8 +203,14 @@ def _record(path: str, number: int, line: bytes) -> dict[str, Any]:
     """Line ``number`` (from 1) of a log: the record of generation ``number - 1``."""
     try:
         record = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"training log {path} line {number} is damaged: not a JSON record ({error})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"training log {path} line {number} is damaged: not a JSON record (not UTF-8 text)") \
+            from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"training log {path} line {number} is damaged: not a JSON record ({error.msg}, "
+                         f"column {error.colno})") from None
+    except RecursionError:
+        raise ValueError(f"training log {path} line {number} is damaged: nested too deeply") from None
     if not isinstance(record, dict):
         raise ValueError(f"training log {path} line {number} is damaged: not a JSON object")
     if not is_integer(record.get("generation")) or record["generation"] != number - 1:
