@@ -62,7 +62,8 @@ def train(config: TrainConfig, out_dir: str | os.PathLike | None = None, *, work
         strategy, state, log = open_run(config, folder, resume)
         if state.stop_reason is None:  # else the run had already finished
             _run(config, strategy, state, log, folder, workers, callback)
-    return TrainResult(state.champion.copy(), model_card(config, state), folder and folder.path, log)
+    return TrainResult(state.champion.copy(), model_card(config, state), None if folder is None else folder.path,
+                       log)
 
 
 def _run(config: TrainConfig, strategy, state, log: list[dict[str, Any]], folder: RunFolder | None,
