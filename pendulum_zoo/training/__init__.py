@@ -1,12 +1,14 @@
-"""The trainer: an ask/tell strategy, the population evaluator, a run folder that resumes."""
+"""The trainer: an ask/tell strategy, the population evaluator, a run folder that resumes.
 
-from pendulum_zoo.training.trainer import (
-    VALIDATION_GENERATION,
-    TrainConfig,
-    TrainResult,
-    load_config,
-    read_log,
-    train,
-)
+One job per module: ``config`` (what defines a run), ``loop`` (``train()``), ``stopping`` (the stopping rule and
+changing it), ``champion`` (choosing it on validation episodes), ``card`` (log records, the model card),
+``state`` (the run's state), ``checkpoint`` (saving and checking it), ``run_folder`` (the folder's files and
+lock), ``resume`` (opening a run).
+"""
 
-__all__ = ["VALIDATION_GENERATION", "TrainConfig", "TrainResult", "load_config", "read_log", "train"]
+from pendulum_zoo.training.config import VALIDATION_GENERATION, TrainConfig
+from pendulum_zoo.training.loop import TrainResult, train
+from pendulum_zoo.training.run_folder import RunFolderLocked, load_config, read_log
+
+__all__ = ["VALIDATION_GENERATION", "RunFolderLocked", "TrainConfig", "TrainResult", "load_config", "read_log",
+           "train"]
