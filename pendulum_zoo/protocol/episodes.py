@@ -65,7 +65,7 @@ class EpisodeHandler:
 def agent_pool(agent: Agent, env_id: str, workers: int) -> WorkerPool:
     """``workers`` forked processes running ``agent``'s episodes on ``env_id``."""
     return WorkerPool(workers, lambda index: WorkerProcess(
-        f"agent worker {index + 1}", handler=lambda: EpisodeHandler(agent, env_id)))
+        f"worker {index + 1}", handler=lambda: EpisodeHandler(agent, env_id)))
 
 
 def run_episodes(agent: Agent, env_id: str, seeds: list[int], noise_std: float, pool: WorkerPool | None,

@@ -153,7 +153,8 @@ class Report:
     def __str__(self) -> str:
         """A few lines for people: what was scored, the result, and the failure if there was one."""
         s = self.statistics()
-        lines = [f"{self.agent} on {self.env_id}: {self.completed} of {self.episodes} episodes (seed {self.seed})"]
+        scored = self.agent if self.env_id in self.agent else f"{self.agent} on {self.env_id}"
+        lines = [f"{scored}: {self.completed} of {self.episodes} episodes (seed {self.seed})"]
         if s["mean"] is not None:
             low, high = s["iqm_ci95"]
             lines.append(f"  return {s['mean']:.2f} +/- {s['std']:.2f}, IQM {s['iqm']:.2f} [{low:.2f}, {high:.2f}], "
