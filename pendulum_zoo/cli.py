@@ -133,7 +133,7 @@ def episode_progress(console: Console) -> Progress:
 
 
 def evaluate_command(args: argparse.Namespace, console: Console) -> int:
-    from pendulum_zoo.protocol import evaluate
+    from pendulum_zoo.resolve import evaluate  # takes champion names too
 
     noise = parse_noise(args.noise)
     progress = episode_progress(console)

@@ -13,14 +13,16 @@ import gymnasium
 import numpy as np
 import pybullet_data
 import pytest
-from gymnasium.error import ClosedEnvironmentError, DependencyNotInstalled, ResetNeeded
+from gymnasium.error import ClosedEnvironmentError, ResetNeeded
 from gymnasium.utils.env_checker import check_env, env_render_passive_checker
 from hypothesis import given
 from hypothesis import strategies as st
 
 import pendulum_zoo
 from pendulum_zoo.physics.mjcf import pendulum_mjcf
+from pendulum_zoo.envs import pendulum as pendulum_env
 from pendulum_zoo.envs.pendulum import action_to_force
+from pendulum_zoo.physics.bullet import pybullet
 from tests.conftest import BALANCE_IDS, DATA, SWINGUP_IDS
 
 ALL_IDS = pendulum_zoo.ENV_IDS
@@ -65,12 +67,13 @@ def test_module_colon_id_form_works_without_a_prior_import():
 
 
 @pytest.mark.parametrize("env_id", ALL_IDS)
-def test_check_env_warns_only_about_the_infinite_observation_bounds(env_id):
+def test_check_env_warns_only_about_the_infinite_observation_bounds(env_id, no_display):
+    # Default arguments: check_env makes the env once per render mode, "human" included, with no display here
+    # (as in CI). CartPole-v1 raises the same two warnings.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         env = gymnasium.make(env_id)
-        # The "human" viewer needs a display, so the render modes are checked in the rendering tests below.
-        check_env(env.unwrapped, skip_render_check=True)
+        check_env(env.unwrapped)
         env.close()
     messages = [str(w.message) for w in caught]
     assert len(messages) == 2, messages
@@ -213,6 +216,15 @@ def test_track_half_width_keyword_builds_any_width():
     assert 1.4 < max(positions) < 1.6
 
 
+@pytest.mark.parametrize("width", (np.float32(2.0), np.int64(2), 2))
+def test_track_half_width_accepts_numpy_scalars(width):
+    env = gymnasium.make("pendulum_zoo/InvertedPendulum-v0", track_half_width=width)
+    assert env.unwrapped.track_half_width == 2.0 and type(env.unwrapped.track_half_width) is float
+    env.reset(seed=0)
+    positions = [env.step(np.ones(1, np.float32))[0][0] for _ in range(400)]
+    assert 1.9 < max(positions) < 2.1
+
+
 def test_no_files_are_left_in_the_temporary_folder():
     before = {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("pendulum_zoo_")}
     env = gymnasium.make("pendulum_zoo/InvertedPendulumWide-v0", track_half_width=3.0)
@@ -235,9 +247,44 @@ def test_rgb_array_rendering_draws_the_cart_and_pole(env_id):
     assert not np.array_equal(env.render(), first)  # the cart moved
 
 
-def test_human_rendering_without_a_display_raises_a_clear_error(no_display):
-    with pytest.raises(DependencyNotInstalled, match="display"):
-        gymnasium.make("pendulum_zoo/InvertedPendulum-v0", render_mode="human")
+def test_human_rendering_without_a_display_runs_headless_and_says_so_once(no_display, monkeypatch, caplog):
+    monkeypatch.setattr(pendulum_env, "_missing_display_logged", False)
+    for _ in range(2):
+        env = gymnasium.make("pendulum_zoo/InvertedPendulum-v0", render_mode="human")
+        env.reset(seed=0)
+        env.step(np.zeros(1, np.float32))
+        assert env.render() is None
+        env.close()
+    notices = [r for r in caplog.records if r.name == "pendulum_zoo" and "needs a display" in r.getMessage()]
+    assert len(notices) == 1 and notices[0].levelname == "WARNING"
+
+
+class RecordingPhysics:
+    """Stands in for PendulumPhysics to see which pybullet connection an environment asks for."""
+
+    modes = []
+
+    def __init__(self, track_half_width, connection_mode):
+        self.modes.append(connection_mode)
+        self.client = 0
+
+    def reset(self, angle):
+        return (0.0, 0.0, angle, 0.0)
+
+    def close(self):
+        pass
+
+
+def test_human_rendering_with_a_display_opens_the_viewer_at_the_first_reset(monkeypatch):
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(pendulum_env, "PendulumPhysics", RecordingPhysics)
+    RecordingPhysics.modes = []
+    env = gymnasium.make("pendulum_zoo/InvertedPendulum-v0", render_mode="human")
+    assert RecordingPhysics.modes == []  # making the environment connects nothing
+    env.reset(seed=0)
+    assert RecordingPhysics.modes == [pybullet.GUI]
+    gymnasium.make("pendulum_zoo/InvertedPendulum-v0", render_mode="rgb_array").reset(seed=0)
+    assert RecordingPhysics.modes == [pybullet.GUI, pybullet.DIRECT]
 
 
 def test_unknown_render_mode_is_rejected():
@@ -312,3 +359,15 @@ def test_step_reset_and_render_after_close_are_errors_and_close_twice_is_fine():
         env.reset(seed=0)
     with pytest.raises(ClosedEnvironmentError, match="closed"):
         env.render()
+
+
+def test_pybullet_banner_is_never_printed_not_even_by_worker_processes():
+    code = (
+        "import numpy as np, pendulum_zoo.protocol as protocol\n"
+        "from pendulum_zoo.networks.policy import Policy\n"
+        "print('scored', protocol.evaluate(Policy(np.ones(192)), 'InvertedPendulum-v0', episodes=4, workers=2).completed,"
+        " protocol.evaluate(lambda obs: np.zeros(1), 'InvertedPendulum-v0', episodes=4, workers=2).completed)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout == "scored 4 4\n"
+    assert "pybullet build time" not in out.stderr and "pybullet build time" not in out.stdout

@@ -97,10 +97,17 @@ def test_seed_schedules_are_disjoint_and_reproducible():
     assert len(set(evaluation_episode_seeds(0, 100))) == 100
 
 
-@pytest.mark.parametrize("bad", (0, -1, 1.5, True))
-def test_bad_worker_counts_are_rejected(bad):
-    with pytest.raises(ValueError, match="workers"):
+@pytest.mark.parametrize(("bad", "error"), ((0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)))
+def test_bad_worker_counts_are_rejected(bad, error):
+    # validation.check_integer: not an integer (booleans included) is a TypeError, out of range a ValueError
+    with pytest.raises(error, match="workers must be"):
         PopulationEvaluator("pendulum_zoo/InvertedPendulum-v0", workers=bad)
+
+
+def test_numpy_integers_are_accepted():
+    with PopulationEvaluator("pendulum_zoo/InvertedPendulum-v0", workers=np.int64(1), max_episode_steps=np.int32(50),
+                             slots=np.int64(2)) as evaluator:
+        assert evaluator.evaluate(np.zeros((1, NUM_PARAMS)), [np.uint64(1)], noise_std=np.float32(0.1)).steps > 0
 
 
 def test_unknown_env_and_empty_seed_lists_are_rejected():

@@ -1,6 +1,9 @@
 """The evaluation protocol: agent kinds, reproducibility, failures, statistics, report formats."""
 
 import json
+import pathlib
+import subprocess
+import sys
 
 import jsonschema
 import numpy as np
@@ -81,7 +84,9 @@ def test_anything_else_is_refused_with_a_clear_message(bad):
 
 def test_unknown_names_and_weight_shapes_are_refused():
     with pytest.raises(ValueError, match="not a champion name"):
-        evaluate("no-such-agent", BALANCE, episodes=1)
+        pendulum_zoo.evaluate("no-such-agent", BALANCE, episodes=1)
+    with pytest.raises(ValueError, match="champion names such as 'mk1' are resolved by pendulum_zoo.evaluate"):
+        evaluate("mk1", BALANCE, episodes=1)  # the protocol itself knows no zoo
     with pytest.raises(ValueError, match="shape"):
         evaluate(np.zeros(10), BALANCE, episodes=1)
 
@@ -157,10 +162,47 @@ def test_json_report_validates_against_the_documented_schema_and_round_trips(tmp
 def test_markdown_row_follows_the_rl_zoo_benchmark_columns():
     report = evaluate(network(), BALANCE, episodes=2, workers=1)
     header, rule, row = report.markdown().strip().splitlines()
-    assert header.startswith("| algo | env_id | mean_reward | std_reward | n_timesteps | eval_episodes |")
+    assert header.startswith("| algo | env_id | mean_reward | std_reward | n_timesteps | eval_timesteps | "
+                             "eval_episodes |")
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[1] == BALANCE and cells[5] == "2" and cells[4] == str(report.env_steps)
+    # n_timesteps is training timesteps, as in rl-baselines3-zoo: unknown for a bare network
+    assert cells[1] == BALANCE and cells[4] == "-" and cells[5] == str(report.env_steps) and cells[6] == "2"
     assert len(cells) == len(header.strip("|").split("|"))
+
+
+def test_markdown_n_timesteps_is_the_training_steps_of_the_card(tmp_path):
+    save_policy(tmp_path / "p.json", network().params, {"algorithm": "cma", "total_steps": 123456})
+    report = evaluate(tmp_path / "p.json", BALANCE, episodes=2, workers=1)
+    assert report.training_steps == 123456
+    cells = [c.strip() for c in report.markdown_row().strip("|").split("|")]
+    assert cells[4] == "123456" and cells[5] == str(report.env_steps)
+    assert json.loads(report.to_json())["training_steps"] == 123456
+
+
+def test_str_is_a_short_summary_and_versions_are_distribution_versions():
+    from importlib.metadata import version
+
+    report = evaluate(network(), BALANCE, episodes=5, seed=2, workers=1)
+    text = str(report)
+    assert text.splitlines()[0] == f"test network on {BALANCE}: 5 of 5 episodes (seed 2)"
+    assert f"{report.statistics()['mean']:.2f} +/- " in text and "IQM" in text
+    assert len(text.splitlines()) <= 4 and str(report.episode_seeds[0]) not in text
+    assert report.versions["pybullet"] == version("pybullet") != "202010061"
+    assert report.versions["gymnasium"] == version("gymnasium") and report.versions["pendulum_zoo"]
+
+
+def test_a_version_1_report_still_loads():
+    path = next((pathlib.Path(__file__).parent.parent / "evaluation").glob("*.json"))
+    assert json.loads(path.read_text())["format_version"] == 1
+    report = Report.load(path)
+    assert report.training_steps is None and report.completed == report.episodes
+    jsonschema.validate(json.loads(report.to_json()), report_schema())  # read as the current version
+
+
+def test_numpy_scalars_are_accepted_as_numbers():
+    report = evaluate(network(), BALANCE, episodes=np.int64(2), seed=np.uint32(1), workers=np.int64(1),
+                      noise=[np.float32(0.05)], timeout=np.float64(60))
+    assert report.completed == 2 and report.robustness[0]["noise_std"] == pytest.approx(0.05)
 
 
 @pytest.mark.parametrize(("kwargs", "message"), (
@@ -176,5 +218,20 @@ def test_bad_arguments_are_refused(kwargs, message):
         evaluate(**arguments)
 
 
-def test_the_package_exposes_evaluate():
-    assert pendulum_zoo.evaluate is evaluate
+def test_the_package_evaluate_also_takes_champion_names():
+    from pendulum_zoo.resolve import evaluate as evaluate_with_names, resolve_agent
+    from pendulum_zoo.zoo import load_champion
+
+    assert pendulum_zoo.evaluate is evaluate_with_names and pendulum_zoo.resolve_agent is resolve_agent
+    by_name = pendulum_zoo.evaluate("mk1", BALANCE, episodes=2, workers=1)
+    champion = load_champion("mk1", BALANCE)
+    assert by_name.returns == evaluate(champion, BALANCE, episodes=2, workers=1).returns
+    assert by_name.algorithm == "mk1" and by_name.training_steps == champion.card["total_steps"]
+
+
+def test_the_protocol_imports_no_higher_layer():
+    code = ("import sys, pendulum_zoo.protocol, pendulum_zoo.protocol.benchmark\n"
+            "print(sorted(m for m in sys.modules if m in ('pendulum_zoo.zoo', 'pendulum_zoo.resolve', "
+            "'pendulum_zoo.cli')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import sys
@@ -10,10 +11,10 @@ from typing import Any
 
 import gymnasium
 import numpy as np
-import pybullet
 from gymnasium import spaces
 from gymnasium.error import ClosedEnvironmentError, ResetNeeded
 
+from pendulum_zoo.physics.bullet import pybullet
 from pendulum_zoo.physics.mjcf import check_track_half_width
 from pendulum_zoo.physics.bullet_client import (
     FORCE_SCALE,
@@ -40,6 +41,15 @@ def seeded_pole_angle(seed: int, swingup: bool) -> float:
     """The starting pole angle of ``env.reset(seed=seed)``."""
     np_random, _ = gymnasium.utils.seeding.np_random(seed)
     return initial_pole_angle(np_random, swingup)
+
+
+def reward_and_termination(theta: float, swingup: bool) -> tuple[float, bool]:
+    """The reward of a step that ended at pole angle ``theta``, and whether it ends the episode."""
+    # gym_pendulum_envs.InvertedPendulumBulletEnv.step: swing-up rewards cos(theta) and never ends;
+    # balance rewards 1.0 and ends when np.abs(theta) > .2
+    if swingup:
+        return math.cos(theta), False
+    return 1.0, abs(theta) > BALANCE_ANGLE_LIMIT
 
 
 def action_to_force(action: Any) -> float:
@@ -126,7 +136,8 @@ class InvertedPendulumEnv(gymnasium.Env):
     ```
 
     - ``render_mode``: ``None``, ``"rgb_array"`` (a 240 x 320 x 3 uint8 frame, works without a display) or
-      ``"human"`` (the pybullet viewer; needs a display).
+      ``"human"`` (the pybullet viewer, opened at the first ``reset``; without a display the environment runs
+      without it and says so once through the ``pendulum_zoo`` logger).
     - ``track_half_width``: half the cart's travel in metres, a number > 0 (default 1.0, the legacy track).
       ``pendulum_zoo/InvertedPendulumWide-v0`` uses 2.0, the article's widened track.
 
@@ -149,11 +160,10 @@ class InvertedPendulumEnv(gymnasium.Env):
         self.render_mode = render_mode
         self.observation_space = spaces.Box(-np.inf, np.inf, (5,), np.float64)
         self.action_space = spaces.Box(-1.0, 1.0, (1,), np.float32)
-        connection = pybullet.DIRECT
-        if render_mode == "human":
-            _check_display()
-            connection = pybullet.GUI
-        self._physics: PendulumPhysics | None = PendulumPhysics(self.track_half_width, connection)
+        # The physics client opens on first use, so that making an environment (as gymnasium's check_env does
+        # once per render mode) never needs a display; the "human" viewer opens at the first reset.
+        self._physics: PendulumPhysics | None = None
+        self._closed = False
         self._needs_reset = True
         self._last_frame_time = 0.0
 
@@ -170,11 +180,7 @@ class InvertedPendulumEnv(gymnasium.Env):
             raise ResetNeeded("call reset() before step(): the episode has not started")
         force = action_to_force(action)
         state = self._physics.step(force)  # type: ignore[union-attr]
-        theta = state[2]
-        if self.swingup:
-            reward, terminated = math.cos(theta), False
-        else:
-            reward, terminated = 1.0, abs(theta) > BALANCE_ANGLE_LIMIT
+        reward, terminated = reward_and_termination(state[2], self.swingup)
         if self.render_mode == "human":
             self._keep_real_time()
         return observation_from_state(state), reward, terminated, False, {}
@@ -194,11 +200,19 @@ class InvertedPendulumEnv(gymnasium.Env):
         if self._physics is not None:
             self._physics.close()
             self._physics = None
+        self._closed = True
         self._needs_reset = True
 
     def _open_physics(self) -> PendulumPhysics:
-        if self._physics is None:
+        if self._closed:
             raise ClosedEnvironmentError("this environment was closed; make a new one")
+        if self._physics is None:
+            connection = pybullet.DIRECT
+            if self.render_mode == "human" and _display_available():
+                connection = pybullet.GUI
+            elif self.render_mode == "human":
+                _log_missing_display()
+            self._physics = PendulumPhysics(self.track_half_width, connection)
         return self._physics
 
     def _keep_real_time(self) -> None:
@@ -268,12 +282,21 @@ def observation_from_state(state: tuple[float, float, float, float]) -> np.ndarr
     return np.array((x, x_dot, math.cos(theta), math.sin(theta), theta_dot))
 
 
-def _check_display() -> None:
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise gymnasium.error.DependencyNotInstalled(
-            "render_mode='human' opens the pybullet viewer, which needs a display, and DISPLAY is not set; "
-            "use render_mode='rgb_array' to get frames without one"
-        )
+_logger = logging.getLogger("pendulum_zoo")
+_missing_display_logged = False
+
+
+def _display_available() -> bool:
+    # pybullet's GUI needs an X11 or Wayland display on Linux; connecting without one can abort the process
+    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _log_missing_display() -> None:
+    global _missing_display_logged
+    if not _missing_display_logged:  # once per process: a loop of episodes should not repeat it
+        _missing_display_logged = True
+        _logger.warning("render_mode='human' opens the pybullet viewer, which needs a display, and DISPLAY is not "
+                        "set: the environment runs without the viewer; use render_mode='rgb_array' for frames")
 
 
 def _camera_image(client: int, track_half_width: float) -> np.ndarray:

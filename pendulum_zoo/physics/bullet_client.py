@@ -3,13 +3,13 @@
 ``pybullet_envs`` (``env_bases.py``, ``scene_abstract.py``, ``robot_bases.py``, ``robot_pendula.py``) makes a
 fixed sequence of pybullet calls; the physics is deterministic, so making the same calls with the same values
 in the same order reproduces its trajectories bit for bit. This module is that sequence, and nothing else:
-the gymnasium environment and the population evaluator both drive the pendulum through it.
+the gymnasium environment and the population evaluator both drive the pendulum through it, and both advance
+it with ``step_pendulum``, the one function that steps a pendulum.
 """
 
 from __future__ import annotations
 
-import pybullet
-
+from pendulum_zoo.physics.bullet import pybullet
 from pendulum_zoo.physics.mjcf import check_track_half_width, mjcf_file
 
 GRAVITY = 9.8  # scene_abstract.World: setGravity(0, 0, -9.8), not the MJCF's 9.81
@@ -97,17 +97,10 @@ class PendulumPhysics:
 
     def step(self, force: float) -> tuple[float, float, float, float]:
         """Apply ``force`` to the slider, advance one step, return the new state."""
-        cid = self.client
-        # Positional arguments: keyword parsing would cost a tenth of the step. In TORQUE_CONTROL mode pybullet
-        # reads only the force; the other slots hold setJointMotorControl2's defaults.
-        _set_motor(self.cart, SLIDER, _TORQUE, 0.0, 0.0, force, 0.1, 1.0, -1.0, cid)
-        _step_simulation(cid)
-        (x, x_dot, _, _), (theta, theta_dot, _, _) = _joint_states(self.cart, _JOINTS, cid)
-        return x, x_dot, theta, theta_dot
+        return step_pendulum(self.client, self.cart, force)
 
     def state(self) -> tuple[float, float, float, float]:
-        (x, x_dot, _, _), (theta, theta_dot, _, _) = _joint_states(self.cart, _JOINTS, physicsClientId=self.client)
-        return x, x_dot, theta, theta_dot
+        return read_state(self.client, self.cart)
 
     def close(self) -> None:
         if self.client >= 0:
@@ -121,3 +114,20 @@ class PendulumPhysics:
             self.close()
         except Exception:
             pass
+
+
+def step_pendulum(client: int, cart: int, force: float) -> tuple[float, float, float, float]:
+    """One step of the pendulum ``cart`` in physics client ``client``: ``force`` newtons on the slider
+    (already clipped and scaled), one ``stepSimulation``, the new state ``(x, x_dot, theta, theta_dot)``."""
+    # robot_pendula.apply_action -> Joint.set_motor_torque; env_bases.MJCFBaseBulletEnv.step -> scene.global_step.
+    # Positional arguments: keyword parsing would cost a tenth of the step. In TORQUE_CONTROL mode pybullet reads
+    # only the force; the other slots hold setJointMotorControl2's defaults.
+    _set_motor(cart, SLIDER, _TORQUE, 0.0, 0.0, force, 0.1, 1.0, -1.0, client)
+    _step_simulation(client)
+    return read_state(client, cart)
+
+
+def read_state(client: int, cart: int) -> tuple[float, float, float, float]:
+    """``(x, x_dot, theta, theta_dot)`` of the pendulum ``cart`` (robot_pendula.InvertedPendulum.calc_state)."""
+    (x, x_dot, _, _), (theta, theta_dot, _, _) = _joint_states(cart, _JOINTS, client)
+    return x, x_dot, theta, theta_dot

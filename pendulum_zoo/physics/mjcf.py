@@ -10,10 +10,11 @@ nothing (``contype="0"``), so its placement changes only the picture, never the 
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import tempfile
 from collections.abc import Iterator
+
+from pendulum_zoo.validation import check_number
 
 _TEMPLATE = """<mujoco model="inverted pendulum">
 	<compiler inertiafromgeom="true"/>
@@ -51,13 +52,9 @@ def _number(value: float) -> str:
 
 
 def check_track_half_width(track_half_width: object) -> float:
-    """Return ``track_half_width`` as a float, or raise ValueError naming the problem."""
-    if isinstance(track_half_width, bool) or not isinstance(track_half_width, (int, float)):
-        raise TypeError(f"track_half_width must be a number, got {track_half_width!r}")
-    value = float(track_half_width)
-    if not math.isfinite(value) or value <= 0.0:
-        raise ValueError(f"track_half_width must be a finite number > 0, got {track_half_width!r}")
-    return value
+    """Return ``track_half_width`` as a float (numpy scalars accepted), or raise TypeError/ValueError naming the
+    problem."""
+    return check_number("track_half_width", track_half_width, positive=True)
 
 
 def pendulum_mjcf(track_half_width: float = 1.0) -> str:

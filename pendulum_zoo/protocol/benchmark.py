@@ -117,6 +117,7 @@ def train_and_evaluate(algorithm: str, env_id: str, seeds: Sequence[int] = (0, 1
         policy = Policy(training.champion, f"{algorithm} seed {seed}")
         report = evaluate(policy, train_config.env_id, episodes=eval_episodes, seed=eval_seed, workers=workers)
         report.algorithm = algorithm
+        report.training_steps = training.card.get("total_steps")
         result.runs.append(SeedRun(seed, training, report))
     return result
 

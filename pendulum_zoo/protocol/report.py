@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 
 from pendulum_zoo.storage.fileio import read_json, to_json, write_json
+from pendulum_zoo.validation import is_integer, quote
 
 REPORT_FORMAT = "pendulum-zoo/report"
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: training_steps; versions are distribution versions; failure step may be null
+READABLE_VERSIONS = (1, 2)  # version 1 lacks training_steps (read as unknown)
 BOOTSTRAP_RESAMPLES = 2000
 
 
@@ -67,6 +69,7 @@ class Report:
     sparsity: float | None = None
     failure: dict[str, Any] | None = None
     robustness: list[dict[str, float]] | None = None
+    training_steps: int | None = None  # env steps of the agent's training (its card's total_steps), if known
     wall_time_s: float = 0.0
     versions: dict[str, str] = field(default_factory=dict)
     format: str = REPORT_FORMAT
@@ -122,27 +125,45 @@ class Report:
     # -- rendering -----------------------------------------------------------------------------------------
 
     def markdown_row(self) -> str:
-        """One row in rl-baselines3-zoo's benchmark style, with this protocol's columns after theirs."""
+        """One row in rl-baselines3-zoo's benchmark style (``n_timesteps``: training steps; ``eval_timesteps``:
+        the evaluation's env steps), with this protocol's columns after theirs."""
         return "| " + " | ".join(self._markdown_cells()) + " |"
 
     def _markdown_cells(self) -> list[str]:
         s = self.statistics()
+        training = "-" if self.training_steps is None else str(self.training_steps)
+        head = [self.algorithm, self.env_id]
+        counts = [training, str(self.env_steps), str(self.completed)]
         if s["mean"] is None:
-            return [self.algorithm, self.env_id, "-", "-", str(self.env_steps), str(self.completed), "-", "-", "-"]
+            return head + ["-", "-"] + counts + ["-", "-", "-"]
         low, high = s["iqm_ci95"]
         connections = "-" if self.connections is None else str(self.connections)
-        return [self.algorithm, self.env_id, f"{s['mean']:.3f}", f"{s['std']:.3f}", str(self.env_steps),
-                str(self.completed), f"{s['iqm']:.3f} [{low:.3f}, {high:.3f}]", f"{s['success_rate']:.2f}",
-                connections]
+        return head + [f"{s['mean']:.3f}", f"{s['std']:.3f}"] + counts + [
+            f"{s['iqm']:.3f} [{low:.3f}, {high:.3f}]", f"{s['success_rate']:.2f}", connections]
 
     @staticmethod
     def markdown_header() -> str:
-        columns = ["algo", "env_id", "mean_reward", "std_reward", "n_timesteps", "eval_episodes",
+        columns = ["algo", "env_id", "mean_reward", "std_reward", "n_timesteps", "eval_timesteps", "eval_episodes",
                    "iqm [95% CI]", "success_rate", "connections"]
         return "| " + " | ".join(columns) + " |\n|" + "|".join("---" for _ in columns) + "|"
 
     def markdown(self) -> str:
         return self.markdown_header() + "\n" + self.markdown_row() + "\n"
+
+    def __str__(self) -> str:
+        """A few lines for people: what was scored, the result, and the failure if there was one."""
+        s = self.statistics()
+        scored = self.agent if self.env_id in self.agent else f"{self.agent} on {self.env_id}"
+        lines = [f"{scored}: {self.completed} of {self.episodes} episodes (seed {self.seed})"]
+        if s["mean"] is not None:
+            low, high = s["iqm_ci95"]
+            lines.append(f"  return {s['mean']:.2f} +/- {s['std']:.2f}, IQM {s['iqm']:.2f} [{low:.2f}, {high:.2f}], "
+                         f"success {100 * s['success_rate']:.0f}% (return >= {self.threshold:g})")
+        if self.connections is not None:
+            lines.append(f"  {self.connections} connections ({self.effective_connections} effective)")
+        if self.failure is not None:
+            lines.append(f"  failure: {_failure_text(self.failure)}")
+        return "\n".join(lines)
 
     def __rich__(self):
         from rich.table import Table
@@ -161,26 +182,35 @@ class Report:
         if self.connections is not None:
             rows.append(("connections (effective)", f"{self.connections} ({self.effective_connections}), "
                                                     f"sparsity {self.sparsity:.3f}"))
+        if self.training_steps is not None:
+            rows.append(("training steps", f"{self.training_steps:,}"))
         rows += [("env steps", f"{self.env_steps:,}"), ("wall time", f"{self.wall_time_s:.2f} s")]
         for entry in self.robustness or []:
             rows.append((f"observation noise std {entry['noise_std']:g}", f"{entry['mean']:.2f} +/- {entry['std']:.2f}"))
         if self.failure is not None:
-            rows.append(("[red]failure", f"[red]episode {self.failure['episode']}, step {self.failure['step']}: "
-                                         f"{self.failure['error']}"))
+            rows.append(("[red]failure", f"[red]{_failure_text(self.failure)}"))
         for name, value in rows:
             table.add_row(name, value)
         return table
 
 
+def _failure_text(failure: dict[str, Any]) -> str:
+    where = "" if failure.get("step") is None else f", step {failure['step']}"
+    return f"episode {failure['episode']}{where}: {failure['error']}"
+
+
 def report_from_dict(values: dict[str, Any], source: str = "report") -> Report:
-    """Rebuild a ``Report`` from ``to_dict()`` output, checking its format and version."""
+    """Rebuild a ``Report`` from ``to_dict()`` output, checking its format and version (older versions are
+    read as the current one: a version 1 report has no ``training_steps``)."""
     if not isinstance(values, dict) or values.get("format") != REPORT_FORMAT:
         raise ValueError(f"{source} is not a pendulum-zoo report")
-    if values.get("format_version") != REPORT_VERSION:
-        raise ValueError(f"{source} has report format version {values.get('format_version')!r}; "
-                         f"this pendulum-zoo reads version {REPORT_VERSION}")
+    version = values.get("format_version")
+    if not is_integer(version) or version not in READABLE_VERSIONS:
+        raise ValueError(f"{source} has report format version {quote(version)}; this pendulum-zoo reads versions "
+                         f"{', '.join(map(str, READABLE_VERSIONS))}")
     names = set(Report.__dataclass_fields__)
     report = Report(**{k: v for k, v in values.items() if k in names})
+    report.format_version = REPORT_VERSION
     stored = {k: values.get(k) for k in ("mean", "std", "iqm")}
     computed = report.statistics()
     if any(v is not None and not math.isclose(v, computed[k], rel_tol=1e-12, abs_tol=1e-12)

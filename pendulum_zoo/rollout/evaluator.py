@@ -1,17 +1,17 @@
 """The population evaluator: P policies x E episodes, across worker processes, bit-identical for any split.
 
-Each worker process (``pendulum_zoo.rollout.workers``) keeps one ``LockstepRunner`` (a few dozen physics clients)
-for the evaluator's life, so clients are built once, not once per generation. The jobs (one per policy and episode) are cut into chunks
+Each worker process (``pendulum_zoo.rollout.workers``, spawned) keeps one ``LockstepRunner`` (a few dozen physics
+clients) for the evaluator's life, so clients are built once, not once per generation. A worker that dies or
+exceeds a time limit raises ``EvaluatorWorkerFailed`` (a RuntimeError) naming it and its exit code or signal. The jobs (one per policy and episode) are cut into chunks
 handed out in order; a job's result depends only on its policy and its episode seed, so the returns are the
 same whatever the number of workers (``workers=1`` runs in this process, with no pool).
 """
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -23,7 +23,8 @@ from pendulum_zoo.envs.registration import (
 )
 from pendulum_zoo.rollout.lockstep import DEFAULT_SLOTS, LockstepRunner
 from pendulum_zoo.networks.policy import as_population
-from pendulum_zoo.rollout.workers import WorkerProcess, run_tasks
+from pendulum_zoo.rollout.workers import TaskFailure, WorkerPool, WorkerProcess
+from pendulum_zoo.validation import check_integer, check_number
 
 CHUNKS_PER_WORKER = 4  # several chunks per worker even out episodes of unequal length
 
@@ -40,12 +41,37 @@ class Evaluation:
         return int(self.lengths.sum())
 
 
+class EvaluatorWorkerFailed(RuntimeError):
+    """A worker process died, exceeded its time limit or failed. ``returns`` and ``lengths`` hold the jobs
+    finished before the failed chunk, in job order (member-major), ``failure`` says what happened."""
+
+    def __init__(self, failure: TaskFailure, returns: np.ndarray, lengths: np.ndarray) -> None:
+        detail = "; its error, if any, is printed above" if failure.reason == "died" else ""
+        super().__init__(f"the evaluator's {failure.message}{detail}")
+        self.failure, self.returns, self.lengths = failure, returns, lengths
+
+
+class LockstepHandler:
+    """The task handler of an evaluator worker: one ``LockstepRunner`` answering chunks of jobs."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.runner = LockstepRunner(**settings)
+
+    def run(self, header: dict[str, Any], arrays: list[np.ndarray]) -> tuple[dict[str, Any], tuple[np.ndarray, ...]]:
+        return {}, self.runner.run(*arrays, noise_std=header["noise_std"])
+
+    def close(self) -> None:
+        self.runner.close()
+
+
 def check_workers(workers: object) -> int:
+    """The number of worker processes: ``None`` means one per core."""
     if workers is None:
         return os.cpu_count() or 1
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    return int(workers)
+    count = check_integer("workers", workers)
+    if count < 1:
+        raise ValueError(f"workers must be a positive integer, got {count}")
+    return count
 
 
 class PopulationEvaluator:
@@ -55,34 +81,35 @@ class PopulationEvaluator:
                  slots: int = DEFAULT_SLOTS) -> None:
         self.env_id = canonical_env_id(env_id)
         self.workers = check_workers(workers)
-        if isinstance(max_episode_steps, bool) or not isinstance(max_episode_steps, (int, np.integer)) \
-                or max_episode_steps < 1:
-            raise ValueError(f"max_episode_steps must be a positive integer, got {max_episode_steps!r}")
-        self.max_episode_steps = int(max_episode_steps)
+        self.max_episode_steps = check_integer("max_episode_steps", max_episode_steps, minimum=1)
         self.swingup = is_swingup(self.env_id)
         settings = {"track_half_width": track_half_width(self.env_id), "swingup": self.swingup,
-                    "max_episode_steps": self.max_episode_steps, "slots": slots}
+                    "max_episode_steps": self.max_episode_steps, "slots": check_integer("slots", slots, minimum=1)}
         self._runner: LockstepRunner | None = None
-        self._workers: list[WorkerProcess] = []
+        self._pool: WorkerPool | None = None
         if self.workers == 1:
             self._runner = LockstepRunner(**settings)
         else:
-            self._workers = [WorkerProcess(settings) for _ in range(self.workers)]
+            self._pool = WorkerPool(self.workers, lambda index: WorkerProcess(
+                f"worker {index + 1}", factory="pendulum_zoo.rollout.evaluator:LockstepHandler", settings=settings))
 
     def evaluate(self, params: np.ndarray, episode_seeds: list[int], *, noise_std: float = 0.0,
-                 on_progress: Callable[[int, int], None] | None = None) -> Evaluation:
+                 on_progress: Callable[[int, int], None] | None = None, timeout: float | None = None) -> Evaluation:
         """Run every policy in ``params`` (``(P, 192)``) on every episode seed (all policies face the same
         starting states). Returns an ``Evaluation`` with arrays of shape ``(P, E)``.
 
         ``noise_std > 0`` adds Gaussian observation noise (``seeding.observation_noise_rng``).
-        ``on_progress(episodes_done, episodes_total)`` is called as chunks of episodes finish.
+        ``on_progress(episodes_done, episodes_total)`` is called as chunks of episodes finish. ``timeout``
+        (seconds per episode, worker processes only) bounds a chunk of ``n`` episodes to ``n * timeout``.
+        Raises ``EvaluatorWorkerFailed`` if a worker dies, exceeds the time limit or fails.
         """
         population = as_population(params)
         seeds = [int(s) for s in episode_seeds]
         if not seeds:
             raise ValueError("episode_seeds must hold at least one seed")
-        if not (isinstance(noise_std, (int, float)) and math.isfinite(noise_std) and noise_std >= 0):
-            raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std!r}")
+        noise_std = check_number("noise_std", noise_std, minimum=0.0)
+        if timeout is not None:
+            timeout = check_number("timeout", timeout, positive=True)
         count, episodes = population.shape[0], len(seeds)
         angles = np.array([seeded_pole_angle(seed, self.swingup) for seed in seeds])
         members = np.repeat(np.arange(count), episodes)  # jobs in member-major order
@@ -104,22 +131,26 @@ class PopulationEvaluator:
             for index, (options, arrays) in enumerate(tasks):
                 parts.append(self._runner.run(*arrays, **options))
                 finished(index)
-        elif self._workers:
+        elif self._pool is not None:
+            limit = None if timeout is None else (lambda index: timeout * int(bounds[index + 1] - bounds[index]))
             try:
-                parts = run_tasks(self._workers, tasks, finished)
-            except BaseException:  # Ctrl-C or a dead worker: the others may be mid-task, so stop them all
+                results = self._pool.run(tasks, finished, limit)
+            except BaseException:  # Ctrl-C: the workers may be mid-task, so stop them all
                 self.close()
                 raise
+            failure = results.pop() if isinstance(results[-1], TaskFailure) else None
+            parts = [arrays for _, arrays in results]
+            if failure is not None:
+                raise EvaluatorWorkerFailed(failure, *_joined(parts))
         else:
             raise RuntimeError("this evaluator was closed")
-        returns = np.concatenate([part[0] for part in parts])
-        lengths = np.concatenate([part[1] for part in parts])
+        returns, lengths = _joined(parts)
         return Evaluation(returns.reshape(count, episodes), lengths.reshape(count, episodes))
 
     def close(self) -> None:
-        for worker in self._workers:
-            worker.close()
-        self._workers = []
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._runner is not None:
             self._runner.close()
             self._runner = None
@@ -135,3 +166,10 @@ class PopulationEvaluator:
             self.close()
         except Exception:
             pass
+
+
+def _joined(parts: list) -> tuple[np.ndarray, np.ndarray]:
+    """Chunks' ``(returns, lengths)`` pairs joined in job order."""
+    if not parts:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    return np.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])

@@ -7,8 +7,8 @@ no client idles while work remains. A job's result depends only on its own polic
 slot it ran in or on its neighbours (see ``policies.forward_rows``), so any split of the jobs across slots,
 runners or processes gives bit-identical returns.
 
-The per-slot step repeats what ``InvertedPendulumEnv.step`` does, in the same arithmetic (the tests check
-that returns through this runner equal those through ``gymnasium.make``).
+Each slot's step is ``InvertedPendulumEnv.step``'s: the same ``step_pendulum`` and ``reward_and_termination``
+(the tests check that returns through this runner equal those through ``gymnasium.make``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pybullet
 
-from pendulum_zoo.envs.pendulum import BALANCE_ANGLE_LIMIT, observation_from_state
-from pendulum_zoo.physics.bullet_client import FORCE_SCALE, HINGE, SLIDER, PendulumPhysics
+from pendulum_zoo.envs.pendulum import observation_from_state, reward_and_termination
+from pendulum_zoo.physics.bullet_client import FORCE_SCALE, PendulumPhysics, step_pendulum
 from pendulum_zoo.networks.policy import N_INPUTS, NUM_PARAMS, expand_rows, forward_rows
 from pendulum_zoo.rollout.seeding import observation_noise_rng
+from pendulum_zoo.validation import check_integer
 
 DEFAULT_SLOTS = 32  # measured: more clients per process thrash the CPU caches and slow every step
 
@@ -31,14 +31,10 @@ class LockstepRunner:
 
     def __init__(self, track_half_width: float, swingup: bool, max_episode_steps: int = 1000,
                  slots: int = DEFAULT_SLOTS) -> None:
-        if slots < 1:
-            raise ValueError(f"slots must be at least 1, got {slots}")
-        if max_episode_steps < 1:
-            raise ValueError(f"max_episode_steps must be at least 1, got {max_episode_steps}")
-        self.swingup = swingup
-        self.max_episode_steps = int(max_episode_steps)
+        self.swingup = bool(swingup)
+        self.max_episode_steps = check_integer("max_episode_steps", max_episode_steps, minimum=1)
         self.track_half_width = track_half_width
-        self.slots = int(slots)
+        self.slots = check_integer("slots", slots, minimum=1)
         self._physics: list[PendulumPhysics] = []  # built on first need: a client costs about 20 ms
 
     def _clients(self, count: int) -> list[PendulumPhysics]:
@@ -84,9 +80,8 @@ class LockstepRunner:
         for slot in range(width):
             _put_observation(observations, slot, physics[slot].reset(float(angles[slot])))
 
-        set_motor, step, joint_states = pybullet.setJointMotorControl2, pybullet.stepSimulation, pybullet.getJointStates
-        torque, joints, cos, sin = pybullet.TORQUE_CONTROL, (SLIDER, HINGE), math.cos, math.sin
-        swingup, limit, cap = self.swingup, BALANCE_ANGLE_LIMIT, self.max_episode_steps
+        step, reward_of, cos, sin = step_pendulum, reward_and_termination, math.cos, math.sin
+        swingup, cap = self.swingup, self.max_episode_steps
         while active:
             if noisy:  # the agent sees a noisy observation; the pendulum is unaffected
                 for slot in active:
@@ -96,18 +91,11 @@ class LockstepRunner:
             columns = []
             finished = []
             for slot in active:
-                client = clients[slot]
-                set_motor(cart, SLIDER, torque, 0.0, 0.0, forces[slot], 0.1, 1.0, -1.0, client)
-                step(client)
-                (x, x_dot, _, _), (theta, theta_dot, _, _) = joint_states(cart, joints, client)
+                x, x_dot, theta, theta_dot = step(clients[slot], cart, forces[slot])
+                reward, terminated = reward_of(theta, swingup)
+                total[slot] += reward
                 steps[slot] += 1
-                if swingup:
-                    total[slot] += cos(theta)
-                    ended = steps[slot] >= cap
-                else:
-                    total[slot] += 1.0
-                    ended = abs(theta) > limit or steps[slot] >= cap
-                if ended:
+                if terminated or steps[slot] >= cap:
                     finished.append(slot)
                 else:  # observation_from_state, inlined on this hot path
                     columns.append((slot, x, x_dot, cos(theta), sin(theta), theta_dot))

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from pendulum_zoo.validation import check_integer
+
 TRAINING_SEED_LOW = 2**32
 TRAINING_SEED_HIGH = 2**63
 EVALUATION_SEED_HIGH = 2**32
 
 
 def check_seed(seed: object, what: str = "seed") -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{what} must be a non-negative integer, got {seed!r}")
-    return int(seed)
+    """``seed`` as a Python int (numpy integers accepted); TypeError if not an integer, ValueError if negative."""
+    value = check_integer(what, seed)
+    if value < 0:
+        raise ValueError(f"{what} must be a non-negative integer, got {value}")
+    return value
 
 
 def training_episode_seeds(run_seed: int, generation: int, episodes: int) -> list[int]:
