@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from pendulum_zoo.cli import main, parse_assignments
+from pendulum_zoo.cli import main
+from pendulum_zoo.cli.options import parse_assignments
 
 
 def test_demo_prints_one_episode_per_task(capsys):
@@ -22,7 +23,7 @@ def test_train_writes_a_run_folder_and_resumes(tmp_path, capsys):
     assert {p.name for p in out.iterdir()} == {"config.json", "log.jsonl", "checkpoint.npz", "champion.json"}
     assert "champion" in capsys.readouterr().out
     assert main(args) == 2  # an existing run is never overwritten ...
-    assert "--resume" in capsys.readouterr().out
+    assert "--resume" in capsys.readouterr().err  # errors go to stderr
     assert main(args + ["--resume"]) == 0  # ... but can be resumed
 
 
@@ -36,7 +37,7 @@ def test_train_writes_a_run_folder_and_resumes(tmp_path, capsys):
 ))
 def test_bad_training_arguments_get_clear_errors(tmp_path, capsys, argv, message):
     assert main(argv + ["--out", str(tmp_path / "run")]) == 2
-    assert message in " ".join(capsys.readouterr().out.split())
+    assert message in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
 
 
@@ -73,7 +74,7 @@ def test_evaluate_prints_the_report_and_writes_json_and_markdown(tmp_path, capsy
 ))
 def test_bad_evaluation_arguments_get_clear_errors(capsys, argv, message):
     assert main(argv) == 2
-    assert message in " ".join(capsys.readouterr().out.split())
+    assert message in capsys.readouterr().err
 
 
 def test_benchmark_trains_each_seed_and_prints_the_table(tmp_path, capsys):
