@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from pendulum_zoo.cli import main
@@ -77,13 +78,99 @@ def test_bad_evaluation_arguments_get_clear_errors(capsys, argv, message):
     assert message in capsys.readouterr().err
 
 
-def test_benchmark_trains_each_seed_and_prints_the_table(tmp_path, capsys):
+def test_benchmark_trains_each_seed_and_prints_the_table(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "40")  # as in a pipe: the Markdown row must still be one line
     assert main(["benchmark", "cma", "--env", "InvertedPendulum-v0", "--seeds", "0,1", "--workers", "1",
                  "--out", str(tmp_path), "--population", "8", "--episodes", "1", "--min-generations", "0",
                  "--max-generations", "2", "--eval-episodes", "3", "--json", str(tmp_path / "b.json")]) == 0
     out = capsys.readouterr().out
     assert "| Method | Env | Steps to solve" in out
+    markdown = [line for line in out.splitlines() if line.startswith("|")]
+    assert len(markdown) == 3 and all(line.endswith("|") for line in markdown)
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["cma-InvertedPendulum-v0-s0",
                                                                         "cma-InvertedPendulum-v0-s1"]
     document = json.loads((tmp_path / "b.json").read_text())
     assert [run["seed"] for run in document["runs"]] == [0, 1]
+
+
+def test_train_and_benchmark_options_are_trainconfig_fields_with_its_defaults():
+    import argparse
+    import dataclasses
+
+    from pendulum_zoo.cli.parser import build_parser
+    from pendulum_zoo.cli.training import config_overrides
+    from pendulum_zoo.training import TrainConfig
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for command, excluded in (("train", set()), ("benchmark", {"seed"})):
+        actions = {action.dest: action for action in commands[command]._actions}
+        for field in dataclasses.fields(TrainConfig):
+            if field.name in excluded:
+                assert field.name not in actions
+                continue
+            assert field.name in actions, (command, field.name)
+            if field.name not in ("algorithm", "env_id"):  # the CLI repeats no default: the field's applies
+                assert actions[field.name].default is argparse.SUPPRESS, (command, field.name)
+    args = parser.parse_args(["train", "mk1", "--env", "InvertedPendulum-v0", "--episodes", "3", "--set", "a=1"])
+    assert config_overrides(args) == {"algorithm": "mk1", "env_id": "InvertedPendulum-v0", "episodes": 3,
+                                      "hyperparameters": {"a": 1}}
+    args = parser.parse_args(["train", "mk1", "--env", "InvertedPendulum-v0"])
+    assert TrainConfig(**config_overrides(args)) == TrainConfig("mk1", "InvertedPendulum-v0")
+    args = parser.parse_args(["benchmark", "cma", "--env", "InvertedPendulum-v0", "--population", "8",
+                              "--threshold", "12.5"])
+    assert config_overrides(args) == {"algorithm": "cma", "env_id": "InvertedPendulum-v0", "population_size": 8,
+                                      "threshold": 12.5, "hyperparameters": {}}
+
+
+def test_evaluate_forwards_timeout_to_the_protocol(monkeypatch, capsys):
+    import pendulum_zoo.protocol
+
+    real_evaluate = pendulum_zoo.protocol.evaluate
+    seen = []
+
+    def recording_evaluate(agent, env_id, *args, **kwargs):
+        seen.append(kwargs.pop("timeout", "not given"))
+        return real_evaluate(agent, env_id, *args, **kwargs)
+    monkeypatch.setattr(pendulum_zoo.protocol, "evaluate", recording_evaluate)
+    base = ["evaluate", "random", "--env", "InvertedPendulum-v0", "--episodes", "2", "--workers", "1"]
+    assert main(base + ["--timeout", "2.5"]) == 0
+    assert main(base) == 0
+    assert seen == [2.5, "not given"]  # no option: the protocol's default (no limit)
+
+
+@pytest.fixture
+def policy_file(tmp_path):
+    from pendulum_zoo.networks.policy import NUM_PARAMS
+    from pendulum_zoo.storage.policy_file import save_policy
+
+    params = np.zeros(NUM_PARAMS)
+    params[[3, 2 * 32 + 3, 160 + 3]] = 1.0
+    path = tmp_path / "balancer.json"
+    save_policy(path, params, {"algorithm": "mk1", "env_id": "pendulum_zoo/InvertedPendulum-v0"})
+    return path
+
+
+def test_show_and_enjoy_take_a_policy_file(tmp_path, monkeypatch, capsys, policy_file):
+    monkeypatch.chdir(tmp_path)
+    assert main(["show", str(policy_file)]) == 0
+    assert (tmp_path / "balancer-network.svg").read_text().startswith("<?xml")
+    assert "mk1 policy file" in capsys.readouterr().out
+    assert main(["enjoy", str(policy_file), "--frame-every", "50", "--out", "e.png"]) == 0  # the card's task
+    out, err = capsys.readouterr()
+    assert "InvertedPendulum-v0" in out and (tmp_path / "e.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "warning" not in err
+
+
+def test_a_network_used_on_another_task_than_its_own_gets_a_warning(tmp_path, capsys, policy_file):
+    assert main(["evaluate", str(policy_file), "--env", "InvertedPendulumWide-v0", "--episodes", "2",
+                 "--workers", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "warning:" in err and "trained on pendulum_zoo/InvertedPendulum-v0" in err
+    assert "scored on pendulum_zoo/InvertedPendulumWide-v0" in err
+    assert main(["evaluate", str(policy_file), "--env", "InvertedPendulumBulletEnv-v0", "--episodes", "2",
+                 "--workers", "1"]) == 0  # another name of the same task
+    assert "warning" not in capsys.readouterr().err
+    assert main(["enjoy", str(policy_file), "--env", "InvertedPendulumSwingup-v0", "--frame-every", "500",
+                 "--out", str(tmp_path / "e.png")]) == 0
+    assert "shown on pendulum_zoo/InvertedPendulumSwingup-v0" in capsys.readouterr().err

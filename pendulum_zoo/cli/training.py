@@ -71,7 +71,7 @@ def benchmark_command(args: argparse.Namespace, console: Console) -> int:
     overrides = config_overrides(args)
     algorithm, env_id = overrides.pop("algorithm"), overrides.pop("env_id")
     config = TrainConfig(algorithm, env_id, **overrides).resolved()  # errors before any work
-    check_output_folder(args.out, "runs' parent folder")
+    check_output_folder(args.out, "parent folder of the runs")
     if args.json:
         check_output_file(args.json, "results")
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
