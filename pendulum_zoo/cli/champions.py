@@ -35,19 +35,19 @@ def zoo_command(args: argparse.Namespace, console: Console) -> int:
     if not keys:
         console.print("the zoo is empty")
         return 1
-    table = Table(title=f"pendulum-zoo {pendulum_zoo.__version__} champions: protocol scores from their cards",
-                  box=box.SIMPLE_HEAD)
+    table = Table(box=box.SIMPLE_HEAD)
     columns = ["algorithm", "env", "conn", "mean +/- std", "solved at"] + (["fresh score", "same"] if args.score else [])
     for column in columns:
         justify = "left" if column in ("algorithm", "env") else "center" if column == "same" else "right"
         table.add_column(column, justify=justify, no_wrap=True, min_width=len(column))
-    mismatches = 0
+    mismatches, protocols = 0, set()
     progress = counting_progress(console, "champions")
     with progress:
         task = progress.add_task("scoring the zoo", total=len(keys) if args.score else 0)
         for algorithm, env_id in keys:
             policy = load_champion(algorithm, env_id)
             recorded = protocol_score(policy, champion_name(algorithm, env_id))
+            protocols.add((recorded.episodes, recorded.seed))
             steps = "-" if recorded.steps_to_solve is None else f"{recorded.steps_to_solve:.3e}"
             row = [algorithm, env_name(env_id), str(policy.connections),
                    f"{recorded.mean:.2f} +/- {recorded.std:.2f}", steps]
@@ -60,6 +60,11 @@ def zoo_command(args: argparse.Namespace, console: Console) -> int:
                 row += [f"{fresh['mean']:.2f} +/- {fresh['std']:.2f}", "yes" if same else "[red]NO"]
                 progress.advance(task)
             table.add_row(*row)
+    protocol = "protocol"
+    if len(protocols) == 1:  # as every card of the shipped zoo records it
+        episodes, seed = protocols.pop()
+        protocol += f", {episodes} episodes, seed {seed}"
+    table.title = f"pendulum-zoo {pendulum_zoo.__version__} champions: {protocol}"
     print_whole(console, table)
     return 0 if mismatches == 0 else 1
 
@@ -87,7 +92,8 @@ def enjoy_command(args: argparse.Namespace, console: Console) -> int:
     with console.status("running and rendering one episode"):
         recording = record_episode(policy, env_id, seed=args.seed, frame_every=args.frame_every)
         recording.write_apng(path)
-    console.print(f"{escape(policy.description)}, {env_name(env_id)}, episode seed {args.seed}: return "
+    on_task = "" if env_id in policy.description else f" on {env_id}"  # a champion's description names it
+    console.print(f"{escape(policy.description)}{on_task}, episode seed {args.seed}: return "
                   f"{recording.total_return:.2f} in {recording.steps} steps; {len(recording.frames)} frames written "
                   f"to {escape(path)} (animated PNG)", soft_wrap=True)
     return 0
