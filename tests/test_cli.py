@@ -174,3 +174,31 @@ def test_a_network_used_on_another_task_than_its_own_gets_a_warning(tmp_path, ca
     assert main(["enjoy", str(policy_file), "--env", "InvertedPendulumSwingup-v0", "--frame-every", "500",
                  "--out", str(tmp_path / "e.png")]) == 0
     assert "shown on pendulum_zoo/InvertedPendulumSwingup-v0" in capsys.readouterr().err
+
+
+def test_the_option_generator_follows_each_fields_metadata(monkeypatch):
+    import argparse
+    import dataclasses
+
+    from pendulum_zoo.cli import parser as cli_parser
+
+    @dataclasses.dataclass(frozen=True)
+    class Config:  # TrainConfig's shape, with metadata on some fields (contract 2)
+        algorithm: str = dataclasses.field(metadata={"help": "the algorithm", "metavar": "NAME"})
+        env_id: str = dataclasses.field(metadata={"help": "the task", "flag": "--env"})
+        seed: int = 0
+        population_size: int | None = dataclasses.field(default=None, metadata={"flag": "--population",
+                                                                                "help": "members"})
+        threshold: float | None = None
+        hyperparameters: dict = dataclasses.field(default_factory=dict, metadata={"flag": "--set"})
+
+    monkeypatch.setattr(cli_parser, "TrainConfig", Config)
+    parser = argparse.ArgumentParser()
+    cli_parser.add_config_options(parser)
+    actions = {action.dest: action for action in parser._actions}
+    assert actions["algorithm"].metavar == "NAME" and actions["algorithm"].help == "the algorithm"
+    assert actions["population_size"].option_strings == ["--population"] and actions["population_size"].help == "members"
+    assert actions["seed"].option_strings == ["--seed"] and actions["seed"].help == "default 0"
+    assert actions["threshold"].option_strings == ["--threshold"] and actions["threshold"].type is float
+    args = parser.parse_args(["mk1", "--env", "X", "--population", "8", "--set", "a=1", "--set", "b=2"])
+    assert vars(args) == {"algorithm": "mk1", "env_id": "X", "population_size": 8, "hyperparameters": ["a=1", "b=2"]}
