@@ -231,3 +231,13 @@ def test_as_a_subprocess_the_error_is_one_line_and_exit_code_2(tmp_path, argv):
     assert done.returncode == 2
     assert "Traceback" not in done.stdout + done.stderr
     assert [line for line in done.stderr.splitlines() if line.startswith("error: ")], done.stderr
+
+
+def test_a_full_disk_during_training_names_the_run_folder(tmp_path, monkeypatch, capsys):
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(fileio, "atomic_write_bytes", full)
+    out = tmp_path / "run"
+    assert_clean_error(capsys, ["train", "mk1", "--env", ENV, "--workers", "1", "--out", str(out), "--population",
+                                "4", "--episodes", "1", "--min-generations", "0", "--max-generations", "1"],
+                       f"error: cannot write the run folder {out}: No space left on device")

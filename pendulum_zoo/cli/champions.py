@@ -14,7 +14,7 @@ from rich.table import Table
 import pendulum_zoo
 from pendulum_zoo.cli.evaluation import warn_if_other_task
 from pendulum_zoo.cli.output import counting_progress, print_whole
-from pendulum_zoo.cli.paths import check_output_file
+from pendulum_zoo.cli.paths import check_output_file, writing
 from pendulum_zoo.envs.registration import canonical_env_id
 from pendulum_zoo.networks.policy import Policy
 from pendulum_zoo.zoo import (
@@ -75,7 +75,8 @@ def show_command(args: argparse.Namespace, console: Console) -> int:
     policy = load_agent_policy(args.agent, args.env)
     path = check_output_file(args.svg or f"{output_stem(args.agent, policy)}-network.svg", "network drawing")
     print_whole(console, network_renderable(policy.params, policy.description))
-    write_network_svg(path, policy.params, policy.description)
+    with writing(f"the network drawing to {path}"):
+        write_network_svg(path, policy.params, policy.description)
     console.print(f"network drawing written to {escape(path)}")
     return 0
 
@@ -91,7 +92,8 @@ def enjoy_command(args: argparse.Namespace, console: Console) -> int:
     path = check_output_file(args.out or f"{output_stem(args.agent, policy)}-episode.png", "animation")
     with console.status("running and rendering one episode"):
         recording = record_episode(policy, env_id, seed=args.seed, frame_every=args.frame_every)
-        recording.write_apng(path)
+        with writing(f"the animation to {path}"):
+            recording.write_apng(path)
     on_task = "" if env_id in policy.description else f" on {env_id}"  # a champion's description names it
     console.print(f"{escape(policy.description)}{on_task}, episode seed {args.seed}: return "
                   f"{recording.total_return:.2f} in {recording.steps} steps; {len(recording.frames)} frames written "

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from pendulum_zoo.cli.options import parse_noise
 from pendulum_zoo.cli.output import counting_progress, print_lines, print_warning, print_whole
-from pendulum_zoo.cli.paths import check_output_file, write_output
+from pendulum_zoo.cli.paths import check_output_file, writing
 from pendulum_zoo.envs.registration import canonical_env_id
 from pendulum_zoo.networks.policy import Policy
 from pendulum_zoo.strategies import algorithm_names
@@ -38,12 +38,14 @@ def evaluate_command(args: argparse.Namespace, console: Console) -> int:
     print_whole(console, report)
     print_lines(console, report.markdown())
     if args.json:
-        write_output(args.json, "report", report.save)
+        with writing(f"the report to {args.json}"):
+            report.save(args.json)
         console.print(f"report written to {escape(args.json)}")
     if args.markdown:
         from pendulum_zoo.storage.fileio import atomic_write_text
 
-        write_output(args.markdown, "markdown row", lambda path: atomic_write_text(path, report.markdown()))
+        with writing(f"the markdown row to {args.markdown}"):
+            atomic_write_text(args.markdown, report.markdown())
         console.print(f"markdown row written to {escape(args.markdown)}")
     return 0 if report.failure is None else 1
 

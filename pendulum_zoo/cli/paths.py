@@ -4,7 +4,8 @@ is never lost to a path that cannot be written."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pendulum_zoo.zoo import champion_name
 
@@ -45,10 +46,13 @@ def _check_creatable(folder: str, target: str) -> None:
         raise PermissionError(f"cannot write {target}: the folder {existing} is not writable")
 
 
-def write_output(path: str, what: str, write: Callable[[str], None]) -> None:
-    """``write(path)``; an OSError (a full disk...) is re-raised naming ``what`` and ``path``."""
+@contextmanager
+def writing(target: str) -> Iterator[None]:
+    """Name ``target`` ("the report to r.json") in a system error that names no file, such as a full disk's
+    ``[Errno 28] No space left on device``; the library's own messages already name their files."""
     try:
-        write(path)
+        yield
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise type(error)(f"cannot write the {what} to {path}: {reason}") from error
+        if error.errno is None or error.filename is not None:
+            raise
+        raise type(error)(f"cannot write {target}: {error.strerror}") from error

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from pendulum_zoo.cli.options import parse_assignments, parse_seeds
 from pendulum_zoo.cli.output import print_lines, print_whole
-from pendulum_zoo.cli.paths import check_output_file, check_output_folder, default_run_folder, write_output
+from pendulum_zoo.cli.paths import check_output_file, check_output_folder, default_run_folder, writing
 from pendulum_zoo.training import TrainConfig, train
 
 CARD_SUMMARY = ("algorithm", "env_id", "seed", "stop_reason", "generations", "steps_to_solve", "total_steps",
@@ -51,7 +51,7 @@ def train_command(args: argparse.Namespace, console: Console) -> int:
                   f"{config.threshold:g}, generations {config.min_generations}..{config.max_generations}; "
                   f"run folder {escape(out)}", soft_wrap=True)
     try:
-        with progress:
+        with progress, writing(f"the run folder {out}"):
             result = train(config, out, workers=args.workers, resume=args.resume, callback=show)
     except KeyboardInterrupt:
         console.print(f"[yellow]interrupted.[/] The checkpoint of the last completed generation is in "
@@ -76,7 +76,7 @@ def benchmark_command(args: argparse.Namespace, console: Console) -> int:
         check_output_file(args.json, "results")
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[status]}"), TimeElapsedColumn(), console=console)
-    with progress:
+    with progress, writing(f"the runs in {args.out}"):
         tasks = {seed: progress.add_task(f"seed {seed}", total=config.max_generations, status="waiting")
                  for seed in seeds}
         result = train_and_evaluate(
@@ -101,6 +101,7 @@ def benchmark_command(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         from pendulum_zoo.storage.fileio import atomic_write_text
 
-        write_output(args.json, "results", lambda path: atomic_write_text(path, result.to_json()))
+        with writing(f"the results to {args.json}"):
+            atomic_write_text(args.json, result.to_json())
         console.print(f"results written to {escape(args.json)}")
     return 0
