@@ -124,15 +124,15 @@ def test_train_and_benchmark_options_are_trainconfig_fields_with_its_defaults():
 
 
 def test_evaluate_forwards_timeout_to_the_protocol(monkeypatch, capsys):
-    import pendulum_zoo.protocol
+    import pendulum_zoo
 
-    real_evaluate = pendulum_zoo.protocol.evaluate
+    real_evaluate = pendulum_zoo.evaluate
     seen = []
 
     def recording_evaluate(agent, env_id, *args, **kwargs):
         seen.append(kwargs.pop("timeout", "not given"))
         return real_evaluate(agent, env_id, *args, **kwargs)
-    monkeypatch.setattr(pendulum_zoo.protocol, "evaluate", recording_evaluate)
+    monkeypatch.setattr(pendulum_zoo, "evaluate", recording_evaluate)
     base = ["evaluate", "random", "--env", "InvertedPendulum-v0", "--episodes", "2", "--workers", "1"]
     assert main(base + ["--timeout", "2.5"]) == 0
     assert main(base) == 0

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-import pendulum_zoo.protocol
+import pendulum_zoo
 import pendulum_zoo.training
 from pendulum_zoo.cli import main
 from pendulum_zoo.networks.policy import NUM_PARAMS
@@ -59,7 +59,7 @@ def no_evaluation(monkeypatch):
     """Fail the test if the protocol runs: a bad output path must be refused before any work."""
     def refuse(*args, **kwargs):
         raise AssertionError("the evaluation ran although its output path cannot be written")
-    monkeypatch.setattr(pendulum_zoo.protocol, "evaluate", refuse)
+    monkeypatch.setattr(pendulum_zoo, "evaluate", refuse)
 
 
 @pytest.mark.parametrize(("argv", "message"), (

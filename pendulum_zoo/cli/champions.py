@@ -29,8 +29,6 @@ from pendulum_zoo.zoo import (
 
 
 def zoo_command(args: argparse.Namespace, console: Console) -> int:
-    from pendulum_zoo.protocol import evaluate
-
     keys = champion_keys()
     if not keys:
         console.print("the zoo is empty")
@@ -52,7 +50,7 @@ def zoo_command(args: argparse.Namespace, console: Console) -> int:
             row = [algorithm, env_name(env_id), str(policy.connections),
                    f"{recorded.mean:.2f} +/- {recorded.std:.2f}", steps]
             if args.score:
-                report = evaluate(policy, env_id, episodes=recorded.episodes, seed=recorded.seed,
+                report = pendulum_zoo.evaluate(policy, env_id, episodes=recorded.episodes, seed=recorded.seed,
                                   workers=args.workers)
                 fresh = report.statistics()
                 same = report.returns == recorded.returns

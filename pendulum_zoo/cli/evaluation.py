@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+import pendulum_zoo
 from pendulum_zoo.cli.options import parse_noise
 from pendulum_zoo.cli.output import counting_progress, print_lines, print_warning, print_whole
 from pendulum_zoo.cli.paths import check_output_file, writing
@@ -20,8 +21,6 @@ from pendulum_zoo.zoo import env_name, load_agent_policy, trained_env_id
 
 
 def evaluate_command(args: argparse.Namespace, console: Console) -> int:
-    from pendulum_zoo.protocol import evaluate
-
     env_id = canonical_env_id(args.env)
     noise = parse_noise(args.noise)
     for path, what in ((args.json, "report"), (args.markdown, "markdown row")):
@@ -32,9 +31,10 @@ def evaluate_command(args: argparse.Namespace, console: Console) -> int:
     progress = counting_progress(console, "episodes")
     with progress:
         task = progress.add_task(f"{args.agent} on {env_name(env_id)}", total=None)
-        report = evaluate(agent, env_id, episodes=args.episodes, seed=args.seed, workers=args.workers,
-                          noise=noise, on_progress=lambda done, total: progress.update(task, completed=done,
-                                                                                       total=total), **options)
+        # pendulum_zoo.evaluate: the protocol, taking champion names as well (contract 4)
+        report = pendulum_zoo.evaluate(agent, env_id, episodes=args.episodes, seed=args.seed, workers=args.workers,
+                                       noise=noise, on_progress=lambda done, total: progress.update(
+                                           task, completed=done, total=total), **options)
     print_whole(console, report)
     print_lines(console, report.markdown())
     if args.json:
