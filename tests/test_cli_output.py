@@ -37,6 +37,7 @@ def test_zoo_piped_keeps_every_column_and_every_cell():
 
 def test_evaluate_piped_keeps_the_report_whole_and_markdown_rows_on_one_line():
     out = piped("evaluate", "random", "--env", "InvertedPendulum-v0", "--episodes", "3", "--workers", "1")
+    assert out.splitlines()[0].startswith("random on pendulum_zoo/InvertedPendulum-v0")  # no progress bar's trace
     for label in ("episodes", "mean +/- std", "min / median / max", "IQM [95% CI]", "success (return >= 999.5)",
                   "env steps", "wall time"):
         assert label in out, label

@@ -49,6 +49,7 @@ def _print_stderr(label: str, style: str, message: str) -> None:
 
 
 def counting_progress(console: Console, unit: str) -> Progress:
-    """A transient bar counting ``unit`` ("episodes", "champions") done of a total."""
+    """A transient bar counting ``unit`` ("episodes", "champions") done of a total; off in a file or a pipe,
+    where rich would leave an empty line in its place."""
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn(unit),
-                    TimeElapsedColumn(), console=console, transient=True)
+                    TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
