@@ -10,6 +10,8 @@ import numpy as np
 from pendulum_zoo.drawing import write_apng
 from pendulum_zoo.envs.registration import canonical_env_id
 from pendulum_zoo.networks.policy import Policy
+from pendulum_zoo.rollout.seeding import check_seed
+from pendulum_zoo.validation import check_integer
 
 FRAME_RATE = 1.0 / 0.0165  # the simulation's real-time rate, about 60.6 steps per second
 
@@ -29,8 +31,8 @@ class Recording:
 def record_episode(policy: Policy, env_id: str, seed: int = 0, frame_every: int = 3) -> Recording:
     """Run ``policy`` for one episode of ``env_id`` from ``reset(seed=seed)``, keeping every
     ``frame_every``-th frame (and the first and last)."""
-    if isinstance(frame_every, bool) or not isinstance(frame_every, int) or frame_every < 1:
-        raise ValueError(f"frame_every must be a positive integer, got {frame_every!r}")
+    frame_every = check_integer("frame_every", frame_every, 1)
+    seed = check_seed(seed, "episode seed")  # before gymnasium, whose own error is not a ValueError
     env = gymnasium.make(canonical_env_id(env_id), render_mode="rgb_array")
     try:
         observation, _ = env.reset(seed=seed)

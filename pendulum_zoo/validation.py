@@ -1,13 +1,16 @@
 """One home for checking the numbers users pass in: integers that are not booleans, finite real numbers.
 
 numpy scalars count (``np.int64(2)``, ``np.float32(2.0)``); booleans never do, although Python treats ``True``
-as 1. Every message names the argument and quotes its value, shortened when long.
+as 1. Every message names the argument and quotes its value, shortened when long; a misspelled name gets the
+closest valid one suggested (``did_you_mean``).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -58,3 +61,11 @@ def check_number(name: str, value: Any, minimum: float | None = None, maximum: f
         raise ValueError(f"{name} must be at most {maximum}, got {quote(value)}")
     return number
 
+
+
+def did_you_mean(value: Any, choices: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` naming the choice closest to a misspelled ``value`` (difflib), or ``""``."""
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

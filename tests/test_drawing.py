@@ -222,7 +222,7 @@ def test_learning_curve_refuses_bad_input():
         learning_curve_svg([])
     with pytest.raises(ValueError, match="record 1"):
         learning_curve_svg([log(1)[0], "generation 1"])
-    with pytest.raises(ValueError, match="best_fitness must be a number"):
+    with pytest.raises(TypeError, match="best_fitness must be a number"):  # a wrong type is a TypeError
         learning_curve_svg([{"env_steps": 1, "best_fitness": "high"}])
     with pytest.raises(ValueError, match="threshold"):
         learning_curve_svg(log(2), threshold=float("inf"))

@@ -15,6 +15,7 @@ from pendulum_zoo.networks.policy import (
     expand_rows,
     forward,
     forward_rows,
+    live_hidden_units,
 )
 
 
@@ -61,6 +62,18 @@ def test_connection_counts_and_effective_connections():
     params[160 + 9] = 1.0  # h9 -> out, which nothing feeds
     assert connection_counts(params).tolist() == [5]
     assert effective_connections(params).tolist() == [3]
+    assert np.flatnonzero(live_hidden_units(params)[0]).tolist() == [3]  # fed by an input and feeding the output
+
+
+def test_the_drawing_uses_the_networks_live_unit_rule():
+    from pendulum_zoo.drawing import circuit
+
+    rng = np.random.default_rng(4)
+    population = (rng.random((20, NUM_PARAMS)) < 0.05) * rng.normal(size=(20, NUM_PARAMS))
+    live = live_hidden_units(population)
+    assert live.shape == (20, 32) and live.any() and not live.all()
+    for row, expected in zip(population, live, strict=True):
+        assert np.array_equal(circuit(row).hidden_live, expected)
 
 
 def test_bad_parameters_are_rejected():

@@ -1,12 +1,22 @@
 """The policy file format: exact round trip, and clear errors for anything malformed."""
 
 import json
+import pathlib
 
 import numpy as np
 import pytest
 
 from pendulum_zoo.networks.policy import NUM_PARAMS
-from pendulum_zoo.storage.policy_file import load_policy, policy_document, save_policy
+from pendulum_zoo.storage.policy_file import (
+    MAX_POLICY_FILE_BYTES,
+    load_policy,
+    parse_policy,
+    policy_document,
+    save_policy,
+    weights_checksum,
+)
+
+REPOSITORY = pathlib.Path(__file__).resolve().parent.parent
 
 
 def test_round_trip_is_exact_for_real_and_binary_weights(tmp_path):
@@ -28,6 +38,12 @@ def good():
     return policy_document(np.ones(NUM_PARAMS), {})
 
 
+def resign(document):
+    """Give a changed document the checksum of its new weights, as a deliberate edit would."""
+    params = np.concatenate([np.ravel(document["W1"]), document["W2"]])
+    document["weights_sha256"] = weights_checksum(params)
+
+
 @pytest.mark.parametrize(("change", "message"), (
     (lambda d: d.update(format="other"), "'format'"),
     (lambda d: d.update(format_version=99), "format_version"),
@@ -35,7 +51,7 @@ def good():
     (lambda d: d.update(W2=d["W2"] + [1.0]), "W2.*shape"),
     (lambda d: d["W1"][0].__setitem__(0, "1"), "numbers"),
     (lambda d: d["W1"][0].__setitem__(0, True), "numbers"),
-    (lambda d: d["W1"][0].__setitem__(0, 0.5), "neither 0 nor 1"),
+    (lambda d: (d["W1"][0].__setitem__(0, 0.5), resign(d)), "neither 0 nor 1"),
     (lambda d: d.update(binary="yes"), "'binary'"),
     (lambda d: d.update(card=[]), "'card'"),
     (lambda d: d.update(architecture={"hidden": 64}), "architecture"),
@@ -57,3 +73,82 @@ def test_non_finite_weights_truncated_files_and_missing_files(tmp_path):
         load_policy(write(tmp_path, "[1, 2]"))
     with pytest.raises(FileNotFoundError, match="policy file not found"):
         load_policy(tmp_path / "missing.json")
+
+
+def test_a_changed_digit_in_a_weight_is_refused(tmp_path):
+    params = np.random.default_rng(1).normal(size=NUM_PARAMS)
+    save_policy(tmp_path / "p.json", params, {"algorithm": "cma"})
+    text = (tmp_path / "p.json").read_text()
+    weight = repr(float(params[7]))
+    changed = weight[:-1] + ("1" if weight[-1] != "1" else "2")  # the last digit of one weight
+    assert text.count(weight) == 1
+    (tmp_path / "p.json").write_text(text.replace(weight, changed))
+    with pytest.raises(ValueError, match="do not match 'weights_sha256'.*changed or damaged"):
+        load_policy(tmp_path / "p.json")
+
+
+def test_the_checksum_is_the_sha256_of_the_little_endian_float64_weights():
+    import hashlib
+
+    params = np.arange(NUM_PARAMS, dtype=np.float64) / 7
+    document = policy_document(params, {})
+    assert document["format_version"] == 2
+    assert document["weights_sha256"] == hashlib.sha256(params.astype("<f8").tobytes()).hexdigest()
+
+
+@pytest.mark.parametrize("checksum", (None, 5, "abc", "A" * 64))
+def test_a_version_2_file_needs_a_well_formed_checksum(checksum):
+    document = good()
+    document["weights_sha256"] = checksum
+    if checksum is None:
+        del document["weights_sha256"]
+    with pytest.raises(ValueError, match="'weights_sha256' must be 64 lowercase hex digits"):
+        parse_policy(document, "p.json")
+
+
+def test_version_1_files_without_a_checksum_still_load():
+    document = good()
+    document["format_version"] = 1
+    del document["weights_sha256"]
+    params, _ = parse_policy(document, "v1.json")
+    assert np.array_equal(params, np.ones(NUM_PARAMS))
+
+
+def test_every_shipped_champion_file_loads():
+    files = sorted((REPOSITORY / "agents").glob("*/policy.json"))
+    assert len(files) >= 16
+    for path in files:
+        params, card = load_policy(path)
+        assert params.shape == (NUM_PARAMS,) and card["algorithm"] in path.parent.name
+
+
+@pytest.mark.parametrize("version", (True, 1.0, 2.0, "2", None))
+def test_booleans_floats_and_strings_are_not_format_versions(version):
+    document = good()
+    document["format_version"] = version
+    with pytest.raises(ValueError, match="'format_version' must be an integer"):
+        parse_policy(document, "p.json")
+
+
+def test_long_values_are_quoted_only_in_part():
+    document = good()
+    document["format"] = "x" * 1_000_000
+    with pytest.raises(ValueError) as error:
+        parse_policy(document, "p.json")
+    assert len(str(error.value)) < 300 and "1,000,002 characters" in str(error.value)
+
+
+def test_a_file_above_the_size_limit_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text(" " * (MAX_POLICY_FILE_BYTES + 1) + "{")  # not JSON: only the size check can name it
+    with pytest.raises(ValueError, match="more than the 1,048,576 this reader accepts"):
+        load_policy(path)
+
+
+@pytest.mark.parametrize(("text", "message"), (
+    ("[" * 1500 + "]" * 1500, "nested too deeply"),
+    ('{"format": 1' + "0" * 400 + "}", "out of range"),
+))
+def test_deep_nesting_and_huge_integers_give_clear_errors(tmp_path, text, message):
+    with pytest.raises(ValueError, match=message):
+        load_policy(write(tmp_path, text))

@@ -68,7 +68,8 @@ def test_missing_unknown_and_mislabelled_champions_are_refused(private_zoo):
         zoo.load_champion("mk1", "pendulum_zoo/InvertedPendulum-v0")
 
 
-@pytest.mark.parametrize("content", ("not json", json.dumps({"format": "pickle"}), "\x80\x04\x95"))
+@pytest.mark.parametrize("content", ("not json", json.dumps({"format": "pickle"}), "\x80\x04\x95", "[" * 1500,
+                                     " " * (2**20 + 1)))
 def test_malformed_champion_files_are_refused_and_never_executed(private_zoo, content):
     folder = private_zoo / "mk1-InvertedPendulum-v0"
     folder.mkdir()
@@ -111,3 +112,25 @@ def test_the_built_wheel_installs_in_a_fresh_virtual_environment_and_loads_a_cha
     assert result["file"].startswith(str(venv))
     assert result["champions"] == zoo.available_champions()
     assert result["loaded"] == len(SHIPPED)
+
+
+def test_a_damaged_weight_in_a_champion_is_refused(private_zoo):
+    folder = make_champion(private_zoo, params=np.full(NUM_PARAMS, 0.25))
+    path = folder / "policy.json"
+    path.write_text(path.read_text().replace("0.25", "0.35", 1))
+    with pytest.raises(ValueError, match="champion mk1-InvertedPendulum-v0 .*do not match 'weights_sha256'"):
+        zoo.load_champion("mk1", "pendulum_zoo/InvertedPendulum-v0")
+
+
+def test_load_agent_policy_takes_a_file_or_a_champion_name(private_zoo, tmp_path):
+    make_champion(private_zoo)
+    assert zoo.load_agent_policy("mk1", "InvertedPendulum-v0").card["algorithm"] == "mk1"
+    path = tmp_path / "mine.json"
+    save_policy(path, np.ones(NUM_PARAMS), {"algorithm": "cma", "env_id": "InvertedPendulumWide-v0"})
+    policy = zoo.load_agent_policy(str(path))
+    assert policy.description == f"cma policy file {path}"
+    assert zoo.trained_env_id(policy) == "pendulum_zoo/InvertedPendulumWide-v0"
+    with pytest.raises(ValueError, match="did you mean 'mk1'"):
+        zoo.load_agent_policy("mk11", "InvertedPendulum-v0")
+    with pytest.raises(ValueError, match="needs an environment"):
+        zoo.load_agent_policy("mk1")

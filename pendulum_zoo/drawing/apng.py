@@ -9,7 +9,6 @@ whichever gives the smallest sum of absolute signed bytes, the spec's suggested 
 
 from __future__ import annotations
 
-import math
 import os
 import struct
 import zlib
@@ -18,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from pendulum_zoo.storage.fileio import atomic_write_bytes
+from pendulum_zoo.validation import check_integer, check_number
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COMPRESSION_LEVEL = 6  # zlib's default: level 9 costs much more time for a few percent on filtered frames
@@ -39,11 +39,10 @@ def encode_apng(frames: Sequence[np.ndarray] | np.ndarray, fps: float = 30, loop
     shown at ``fps`` frames per second, played ``loops`` times (0: forever)."""
     checked = _check_frames(frames)
     delay_num, delay_den = frame_delay(fps)
-    if isinstance(loops, bool) or not isinstance(loops, (int, np.integer)) or not 0 <= loops <= _MAX_DIMENSION:
-        raise ValueError(f"loops must be an integer from 0 (forever) to {_MAX_DIMENSION}, got {loops!r}")
+    loops = check_integer("loops (0: forever)", loops, 0, _MAX_DIMENSION)
     height, width = checked[0].shape[:2]
 
-    parts = [PNG_SIGNATURE, _ihdr(width, height), _chunk(b"acTL", struct.pack(">II", len(checked), int(loops)))]
+    parts = [PNG_SIGNATURE, _ihdr(width, height), _chunk(b"acTL", struct.pack(">II", len(checked), loops))]
     sequence = 0
     for index, frame in enumerate(checked):
         # width, height, x and y offsets, delay, dispose_op 0 (none), blend_op 0 (source: replace the canvas)
@@ -71,10 +70,7 @@ def frame_delay(fps: float) -> tuple[int, int]:
 
     A whole ``fps`` is exact (``1/fps``); any other rate is rounded to the millisecond, ``round(1000/fps)/1000``.
     """
-    if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)):
-        raise ValueError(f"fps must be a number, got {fps!r}")
-    if not math.isfinite(fps) or fps <= 0:
-        raise ValueError(f"fps must be finite and > 0, got {fps}")
+    fps = check_number("fps", fps, positive=True)
     if float(fps).is_integer() and fps <= _MAX_DELAY:
         return 1, int(fps)
     milliseconds = round(1000 / fps)

@@ -17,6 +17,7 @@ from typing import Any
 
 from pendulum_zoo.drawing.svg import svg_head, svg_text
 from pendulum_zoo.storage.fileio import atomic_write_text
+from pendulum_zoo.validation import check_number
 
 # (log key, legend label, colour)
 FITNESS_SERIES = (
@@ -65,9 +66,7 @@ def learning_curve_svg(records: list[dict], title: str = "", threshold: float | 
         if not isinstance(record, Mapping):
             raise ValueError(f"record {index} is a {type(record).__name__}, not a dict")
     if threshold is not None:
-        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not math.isfinite(threshold):
-            raise ValueError(f"threshold must be a finite number or None, got {threshold!r}")
-        threshold = float(threshold)
+        threshold = check_number("threshold", threshold)
 
     xs, x_title = _x_values(records)
     fitness = {key: _points(records, key, xs) for key, _, _ in FITNESS_SERIES}
@@ -127,11 +126,10 @@ def _number(record: Mapping, key: str, index: int) -> float | None:
     value: Any = record.get(key)
     if value is None:
         return None
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and not math.isfinite(value):
+        return None  # NaN or infinite: a gap
     # bool is an int to Python but never a meaningful log value; a str would be a corrupt log
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"record {index}: {key} must be a number, got {value!r}")
-    number = float(value)
-    return number if math.isfinite(number) else None
+    return check_number(f"record {index}: {key}", value)
 
 
 def _x_values(records: list[dict]) -> tuple[list[float | None], str]:

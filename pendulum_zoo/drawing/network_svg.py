@@ -16,7 +16,15 @@ import numpy as np
 
 from pendulum_zoo.drawing.svg import svg_head, svg_text
 from pendulum_zoo.storage.fileio import atomic_write_text
-from pendulum_zoo.networks.policy import INPUT_NAMES, N_HIDDEN, N_INPUTS, as_population, layers
+from pendulum_zoo.networks.policy import (
+    INPUT_NAMES,
+    N_HIDDEN,
+    N_INPUTS,
+    as_population,
+    is_binary,
+    layers,
+    live_hidden_units,
+)
 
 OUTPUT_NAME = "action"
 
@@ -39,9 +47,9 @@ HEIGHT = int(TOP + SPAN + 64)
 class Circuit:
     """A network's weights and which of them can affect the action.
 
-    ``w1`` is ``(5, 32)``, ``w2`` is ``(32,)``. A hidden unit is live when it has an incoming and an outgoing
-    nonzero weight; an input is live when it feeds a live hidden unit. Effective weights are the nonzero
-    weights touching a live hidden unit, the count ``policies.effective_connections`` gives.
+    ``w1`` is ``(5, 32)``, ``w2`` is ``(32,)``. Live hidden units are ``networks.policy.live_hidden_units``'s;
+    an input is live when it feeds a live hidden unit. Effective weights are the nonzero weights touching a
+    live hidden unit, the count ``networks.policy.effective_connections`` gives.
     """
 
     w1: np.ndarray
@@ -76,13 +84,12 @@ def circuit(params: np.ndarray) -> Circuit:
         raise ValueError(f"expected one policy, got {population.shape[0]}")
     w1_all, w2_all = layers(population)
     w1, w2 = w1_all[0].copy(), w2_all[0].copy()
-    hidden_live = np.any(w1 != 0, axis=0) & (w2 != 0)
+    hidden_live = live_hidden_units(population)[0]
     w1_effective = (w1 != 0) & hidden_live[None, :]
     return Circuit(
         w1=w1,
         w2=w2,
-        # same rule as Policy.binary: a 0/1 mask is a pruning policy
-        binary=bool(np.all((population == 0.0) | (population == 1.0))),
+        binary=is_binary(population),  # a 0/1 mask is a pruning policy
         hidden_live=hidden_live,
         input_live=np.any(w1_effective, axis=1),
         w1_effective=w1_effective,

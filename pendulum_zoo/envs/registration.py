@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gymnasium
 
+from pendulum_zoo.validation import did_you_mean, quote
+
 MAX_EPISODE_STEPS = 1000  # pybullet_envs/__init__.py registers max_episode_steps=1000
 
 _ENTRY = "pendulum_zoo.envs.pendulum:"
@@ -31,13 +33,16 @@ SOLVED_THRESHOLDS = {False: 999.5, True: 880.0}
 def canonical_env_id(env_id: str) -> str:
     """The ``pendulum_zoo/...`` ID for ``env_id`` (legacy aliases resolved), or ValueError if unknown."""
     if not isinstance(env_id, str):
-        raise TypeError(f"env ID must be a string, got {env_id!r}")
+        raise TypeError(f"env ID must be a string, got {quote(env_id)}")
     name = env_id.split(":", 1)[1] if env_id.startswith("pendulum_zoo:") else env_id
     name = LEGACY_ALIASES.get(name, name)
     if "/" not in name and f"pendulum_zoo/{name}" in ENV_SPECS:  # the namespace may be left out
         name = f"pendulum_zoo/{name}"
     if name not in ENV_SPECS:
-        raise ValueError(f"unknown environment {env_id!r}; choose one of: {', '.join(ENV_IDS)}")
+        # the suggestion is spelled as the user wrote it: with or without the namespace
+        spellings = [*ENV_IDS, *(spec.split("/", 1)[1] for spec in ENV_SPECS)]
+        raise ValueError(f"unknown environment {quote(env_id)}{did_you_mean(env_id, spellings)}; choose one of: "
+                         f"{', '.join(ENV_IDS)}")
     return name
 
 

@@ -102,12 +102,18 @@ def is_binary(params: np.ndarray) -> bool:
     return bool(np.all((array == 0.0) | (array == 1.0)))
 
 
+def live_hidden_units(params: np.ndarray) -> np.ndarray:
+    """Which hidden units can affect the action, per policy, shape ``(P, 32)`` bool: a unit is live when some
+    input feeds it (a nonzero weight in ``W1``) and it feeds the output (a nonzero weight in ``W2``)."""
+    w1, w2 = layers(as_population(params))
+    return np.any(w1 != 0, axis=1) & (w2 != 0)
+
+
 def effective_connections(params: np.ndarray) -> np.ndarray:
     """Weights that lie on some input -> hidden -> output path, per policy: the rest cannot affect the action."""
-    w1, w2 = layers(as_population(params))
-    hidden_used = (w2 != 0)  # (P, 32): hidden units that reach the output
-    hidden_fed = np.any(w1 != 0, axis=1)  # (P, 32): hidden units with at least one input
-    live = hidden_used & hidden_fed
+    population = as_population(params)
+    w1, _ = layers(population)
+    live = live_hidden_units(population)
     return np.count_nonzero((w1 != 0) & live[:, None, :], axis=(1, 2)) + np.count_nonzero(live, axis=1)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pendulum_zoo.strategies.base import Strategy
+from pendulum_zoo.validation import did_you_mean, quote
 
 STRATEGIES: dict[str, type[Strategy]] = {}
 
@@ -19,7 +20,8 @@ def get_strategy_class(name: str) -> type[Strategy]:
     try:
         return STRATEGIES[name]
     except KeyError:
-        raise ValueError(f"unknown algorithm {name!r}; choose one of: {', '.join(sorted(STRATEGIES))}") from None
+        raise ValueError(f"unknown algorithm {quote(name)}{did_you_mean(name, STRATEGIES)}; choose one of: "
+                         f"{', '.join(algorithm_names())}") from None
 
 
 _ARTICLE_ORDER = ("mk1", "mk2", "cma-layerwise", "cma")  # the article's order, then canonical CMA-ES
