@@ -66,6 +66,11 @@ class BulletModel(NamedTuple):
     upper: float
 
 
+def model_key(model: BulletModel) -> str:
+    """Everything the kernels depend on (all but the slider limits), as text: engine_fast's identity."""
+    return repr(model._replace(lower=None, upper=None))
+
+
 def read_model(physics: PendulumPhysics) -> BulletModel:
     """The multibody as pybullet built it (getDynamicsInfo, getJointInfo, getBasePositionAndOrientation)."""
     cid, body = physics.client, physics.cart
