@@ -143,7 +143,7 @@ def _choose(track_half_width: float):
 def _fast_kernels(model, sin, cos):
     from pendulum_zoo.physics import engine_fast
 
-    if engine_fast.model_key(model) != engine_fast.MODEL_KEY:
+    if engine.model_key(model) != engine_fast.MODEL_KEY:
         return None
     return engine_fast.Kernels(sin, cos)
 
