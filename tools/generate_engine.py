@@ -167,7 +167,8 @@ def emit_function(name: str, inputs: list[str], kernel, doc: str) -> tuple[str, 
         text = _FORMAT[op].format(*map(ref, args)) if op in _FORMAT else f"{ref(args[0])} {op} {ref(args[1])}"
         lines.append(f"    t{index} = {text}")
         count += 1
-    lines.append(f"    return {', '.join(ref(o) if isinstance(o, Sym) else f'np.full_like({inputs[0]}, {ref(o)})' for o in outputs)}")
+    results = [ref(o) if isinstance(o, Sym) else f"np.full_like({inputs[0]}, {ref(o)})" for o in outputs]
+    lines.append(f"    return {', '.join(results)}")
     return "\n".join(lines) + "\n", count
 
 
@@ -179,7 +180,9 @@ step of every pendulum, {limit} for the slider-limit response of those at an end
 
 import numpy as np
 
-MODEL_KEY = {key!r}
+MODEL_KEY = (
+{key}
+)
 
 
 class Kernels:
@@ -207,7 +210,9 @@ def generate() -> str:
         "slider_response", ["x", "theta", "direction"],
         lambda x, th, s, ops: engine.slider_response(model, x, th, s, ops),
         "engine.slider_response, traced.")
-    header = HEADER.format(free=n_free, limit=n_limit, key=engine.model_key(model))
+    key = engine.model_key(model)
+    key_lines = "\n".join(f"    {key[i:i + 100]!r}" for i in range(0, len(key), 100))
+    header = HEADER.format(free=n_free, limit=n_limit, key=key_lines)
     return header + "\n" + free + "\n\n" + limit
 
 

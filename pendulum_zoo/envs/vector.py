@@ -103,9 +103,13 @@ class InvertedPendulumVectorEnv(VectorEnv):
         infos: dict = {}
         if resetting is not None and resetting.any():
             self._reset_pendulums(np.flatnonzero(resetting))
-        rewards, terminated = self._rewards_and_terminations()
+        cos, sin = pendulums.cos_sin()
+        observations = self._observations(cos, sin)
+        if self.swingup:  # reward cos(theta), never done
+            rewards, terminated = cos.copy(), np.zeros(self.num_envs, dtype=bool)
+        else:  # reward 1, done when |theta| > 0.2
+            rewards, terminated = np.ones(self.num_envs), np.abs(pendulums.theta) > BALANCE_ANGLE_LIMIT
         truncated = self._steps >= self.max_episode_steps  # TimeLimit: elapsed steps >= max_episode_steps
-        observations = self._observations()
         if resetting is not None:
             rewards[resetting] = 0.0
             terminated[resetting] = False
@@ -150,16 +154,12 @@ class InvertedPendulumVectorEnv(VectorEnv):
         self._pendulums.reset(np.array(angles, dtype=np.float64), indices)
         self._steps[indices] = 0
 
-    def _observations(self) -> np.ndarray:
+    def _observations(self, cos=None, sin=None) -> np.ndarray:
         # observation_from_state: [x, x_dot, cos(theta), sin(theta), theta_dot]
         p = self._pendulums
-        cos, sin = p.cos_sin()
+        if cos is None:
+            cos, sin = p.cos_sin()
         return np.stack([p.x, p.x_dot, cos, sin, p.theta_dot], axis=1)
-
-    def _rewards_and_terminations(self) -> tuple[np.ndarray, np.ndarray]:
-        if self.swingup:  # reward cos(theta), never done
-            return self._pendulums.cos_sin()[0], np.zeros(self.num_envs, dtype=bool)
-        return np.ones(self.num_envs), np.abs(self._pendulums.theta) > BALANCE_ANGLE_LIMIT
 
 
 class InvertedPendulumSwingupVectorEnv(InvertedPendulumVectorEnv):

@@ -29,7 +29,12 @@ from pendulum_zoo.physics.bullet_client import GRAVITY, HINGE, SLIDER, SOLVER_IT
 from pendulum_zoo.physics.mjcf import check_track_half_width
 from pendulum_zoo.validation import check_integer
 
-F32 = lambda value: float(np.float32(value))  # noqa: E731  (a C++ float literal, widened to double)
+
+
+def F32(value: float) -> float:
+    """A C++ float literal (``0.04f``) as the double Bullet computes with."""
+    return float(np.float32(value))
+
 
 LINK_DAMPING = F32(0.04)  # btMultiBody(): m_linearDamping = m_angularDamping = 0.04f
 MAX_COORDINATE_VELOCITY = 100.0  # btMultiBody(): m_maxCoordinateVelocity = 100.f

@@ -6,7 +6,21 @@ step of every pendulum, 34 for the slider-limit response of those at an end stop
 
 import numpy as np
 
-MODEL_KEY = "BulletModel(links=(Link(parent=-1, joint='prismatic', mass=0.0, inertia=(0.0, 0.0, 0.0), zero_rot=(0.0, 0.0, 0.0, 1.0), e_vector=(0.0, 0.0, 0.0), d_vector=(0.0, 0.0, 0.0), axis_top=(0.0, 0.0, 0.0), axis_bottom=(1.0, 0.0, 0.0)), Link(parent=0, joint='fixed', mass=10.47197598009977, inertia=(0.06981317528125984, 0.1745329382031496, 0.1745329382031496), zero_rot=(0.0, 0.0, 0.0, 1.0), e_vector=(-0.0, -0.0, -0.0), d_vector=(0.0, 0.0, 0.0), axis_top=(0.0, 0.0, 0.0), axis_bottom=(0.0, 0.0, 0.0)), Link(parent=1, joint='revolute', mass=0.0, inertia=(0.0, 0.0, 0.0), zero_rot=(0.0, 0.0, 0.0, 1.0), e_vector=(0.0, 0.0, 0.0), d_vector=(0.0, 0.0, 0.0), axis_top=(0.0, 1.0, 0.0), axis_bottom=(0.0, 0.0, 0.0)), Link(parent=2, joint='fixed', mass=5.018591545810472, inertia=(0.26639019844481543, 0.26653950154827094, 0.026650811429848154), zero_rot=(0.0, 0.0, 0.0, 1.0), e_vector=(-0.0, -0.0, -0.0), d_vector=(0.0005000000237487257, 0.0, 0.30000001192092896), axis_top=(0.0, 0.0, 0.0), axis_bottom=(0.0, 0.0, 0.0))), base_mass=0.0, base_inertia=(0.0, 0.0, 0.0), base_quat=(-0.0, -0.0, -0.0, 1.0), gravity=(0.0, 0.0, -9.8), dt=0.0165, link_damping=0.03999999910593033, joint_damping=(0.0, 0.0, 0.0, 0.0), lower=None, upper=None)"
+MODEL_KEY = (
+    "BulletModel(links=(Link(parent=-1, joint='prismatic', mass=0.0, inertia=(0.0, 0.0, 0.0), zero_rot=(0"
+    '.0, 0.0, 0.0, 1.0), e_vector=(0.0, 0.0, 0.0), d_vector=(0.0, 0.0, 0.0), axis_top=(0.0, 0.0, 0.0), ax'
+    "is_bottom=(1.0, 0.0, 0.0)), Link(parent=0, joint='fixed', mass=10.47197598009977, inertia=(0.0698131"
+    '7528125984, 0.1745329382031496, 0.1745329382031496), zero_rot=(0.0, 0.0, 0.0, 1.0), e_vector=(-0.0, '
+    '-0.0, -0.0), d_vector=(0.0, 0.0, 0.0), axis_top=(0.0, 0.0, 0.0), axis_bottom=(0.0, 0.0, 0.0)), Link('
+    "parent=1, joint='revolute', mass=0.0, inertia=(0.0, 0.0, 0.0), zero_rot=(0.0, 0.0, 0.0, 1.0), e_vect"
+    'or=(0.0, 0.0, 0.0), d_vector=(0.0, 0.0, 0.0), axis_top=(0.0, 1.0, 0.0), axis_bottom=(0.0, 0.0, 0.0))'
+    ", Link(parent=2, joint='fixed', mass=5.018591545810472, inertia=(0.26639019844481543, 0.266539501548"
+    '27094, 0.026650811429848154), zero_rot=(0.0, 0.0, 0.0, 1.0), e_vector=(-0.0, -0.0, -0.0), d_vector=('
+    '0.0005000000237487257, 0.0, 0.30000001192092896), axis_top=(0.0, 0.0, 0.0), axis_bottom=(0.0, 0.0, 0'
+    '.0))), base_mass=0.0, base_inertia=(0.0, 0.0, 0.0), base_quat=(-0.0, -0.0, -0.0, 1.0), gravity=(0.0,'
+    ' 0.0, -9.8), dt=0.0165, link_damping=0.03999999910593033, joint_damping=(0.0, 0.0, 0.0, 0.0), lower='
+    'None, upper=None)'
+)
 
 
 class Kernels:

@@ -81,7 +81,7 @@ def trig_functions():
     return np.sin, np.cos
 
 
-def check_trajectory(stepper, track_half_width: float, steps: int = 120) -> str | None:
+def check_trajectory(stepper, track_half_width: float, steps: int = 160) -> str | None:
     """None if ``stepper`` reproduces a pybullet client bit for bit on a fixed trajectory, else why not."""
     starts = (0.05, -0.08, 3.1415 + 0.03)  # balance and swing-up starts
     physics = PendulumPhysics(track_half_width)
@@ -107,8 +107,9 @@ def check_trajectory(stepper, track_half_width: float, steps: int = 120) -> str 
 
 
 def _guard_force(k: int, t: int) -> float:
-    # bang-bang pushes long enough to reach both end stops, then a feedback-like alternation
-    return 100.0 * (1.0 if (t // (25 + 10 * k)) % 2 == 0 else -1.0) * (0.3 + 0.7 * ((t * 7 + k) % 5) / 4.0)
+    # a push to the upper stop, a longer one to the lower stop, then back: both stops on tracks up to +/-2
+    sign = 1.0 if t < 40 + 5 * k else (-1.0 if t < 125 + 5 * k else 1.0)
+    return 100.0 * sign * (0.75 + 0.25 * ((t * 7 + k) % 5) / 4.0)
 
 
 def stepper_for(track_half_width: float):
