@@ -31,7 +31,7 @@ from pendulum_zoo.physics import engine_fast
 from pendulum_zoo.physics.bullet_client import PendulumPhysics
 from pendulum_zoo.physics.engine import BatchedPendulum
 
-BOOKKEEPING_OPS = 14  # step_state outside the kernels: penetrations, row test, += 0, positions
+BOOKKEEPING_OPS = 12  # step_state outside the kernels: penetrations, row test, += 0, positions
 LIMIT_SETUP_OPS = 16  # _solve_limit before its loop, plus gathering and scattering the rows
 LIMIT_ITERATION_OPS = 16  # one projected Gauss-Seidel iteration
 

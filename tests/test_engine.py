@@ -1,6 +1,7 @@
 """The batched engine against pybullet, bit for bit; the generated form against the readable one; guards."""
 
 import importlib.util
+import itertools
 import math
 import os
 import warnings
@@ -62,6 +63,19 @@ def test_limit_rows_at_both_stops_and_the_clamp_are_exercised_separately():
         assert np.array_equal(a.view(np.int64), b.view(np.int64))
 
 
+def test_signed_zeros_match_pybullet():
+    # every combination of +0.0 / -0.0 (and a few non-zero values) in state and force: the engine keeps
+    # Bullet's zero signs too, not only its values
+    zeros = (0.0, -0.0)
+    grid = np.array(list(itertools.product((0.0, -0.0, 1.0, -1.0), zeros, (0.0, -0.0, np.pi, -3.1415), zeros,
+                                           (0.0, -0.0, 100.0, -100.0))))
+    x, x_dot, theta, theta_dot, force = grid.T.copy()
+    reference = engine_guard.PybulletStepper(1.0).step(x, x_dot, theta, theta_dot, force)
+    for stepper in check_engine.steppers(1.0).values():
+        for a, b in zip(stepper.step(x, x_dot, theta, theta_dot, force), reference):
+            assert np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
 def test_trajectories_are_bit_identical_to_pybullet():
     counts = check_engine.check_trajectories(per_case=1, seed=3)
     assert counts["trajectories"] == 18 and counts["mismatching trajectories"] == 0
@@ -100,6 +114,8 @@ def test_tracer_folds_only_exact_identities():
     assert (a * 2.0) is (2.0 * a)  # shared: IEEE multiplication commutes
     assert (a * 2.0) is not (a * 3.0)
     assert -(-a) is a
+    b = tracer.input("b")
+    assert (a + -b) is (a - b) and (a - -b) is (a + b) and (-a * 2.0) is (a * -2.0)  # exact sign moves
 
 
 def test_batched_pendulum_reset_step_and_errors():

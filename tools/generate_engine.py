@@ -6,7 +6,8 @@
 The readable kernels (``engine.free_velocities``, ``engine.slider_response``) are run once on symbols
 instead of arrays. Every operation between constants is done right away in Python floats (the same IEEE
 double arithmetic, no fused operations), operations whose result is exactly known are folded (``x * 1``,
-``x + 0``, ``x - 0``, ``x * 0`` and ``0 - x``; they change at most the sign of a zero), repeated
+``x + 0``, ``x - 0``, ``x * 0`` and ``0 - x``; they change at most the sign of a zero), negations are
+moved into the additions and products that use them (exact: IEEE arithmetic is symmetric in sign), repeated
 expressions are computed once, and what the outputs need is written out as one numpy expression a line,
 in the order the readable form computes it. ``tests/test_engine.py`` checks that both forms agree bit for bit
 and that the file is up to date.
@@ -97,7 +98,24 @@ class Tracer:
                 return 0.0 if const == 0.0 else other if const == 1.0 else self.unary("neg", other)
         if op == "/" and cb and b in (1.0, -1.0):
             return a if b == 1.0 else self.unary("neg", a)
+        # negations moved into the operation (IEEE arithmetic is symmetric in sign): a + (-b) = a - b,
+        # a - (-b) = a + b, (-a) * c = a * (-c), (-a) * (-b) = a * b
+        neg_a, neg_b = self._negated(a), self._negated(b)
+        if op == "+" and (neg_a is not None or neg_b is not None):
+            return self.binary("-", b, neg_a) if neg_a is not None else self.binary("-", a, neg_b)
+        if op == "-" and neg_b is not None:
+            return self.binary("+", a, neg_b)
+        if op == "*" and neg_a is not None and (cb or neg_b is not None):
+            return self.binary("*", neg_a, -b if cb else neg_b)
+        if op == "*" and neg_b is not None and ca:
+            return self.binary("*", -a, neg_b)
         return self._add((op, a, b))
+
+    def _negated(self, x):
+        """The operand of ``x`` if ``x`` is a negation node, else None."""
+        if isinstance(x, Sym) and self.nodes[x.index][0] == "neg":
+            return self.nodes[x.index][1]
+        return None
 
     def unary(self, op, a):
         if not isinstance(a, Sym):

@@ -166,10 +166,11 @@ class Kernels:
 def step_state(kernels, model, x, x_dot, theta, theta_dot, force):
     """One ``stepSimulation`` of every pendulum; returns the new ``(x, x_dot, theta, theta_dot)``."""
     x_dot, theta_dot = kernels.free_velocities(x, theta, x_dot, theta_dot, force)
-    # btMultiBodyJointLimitConstraint::createConstraintRows: a row where the penetration is not > 0
+    # btMultiBodyJointLimitConstraint::createConstraintRows: a row unless the penetration is > 0 (the same as
+    # <= 0 here: NaN never reaches the engine)
     lower_pen, upper_pen = x - model.lower, model.upper - x
-    at_lower = ~(lower_pen > 0)
-    rows = np.flatnonzero(at_lower | ~(upper_pen > 0))
+    at_lower = lower_pen <= 0.0
+    rows = np.flatnonzero(at_lower | (upper_pen <= 0.0))
     # processDeltaVeeMultiDof2 (and addSplitV/substractSplitV): qdot += 0 where no row acted
     x_dot, theta_dot = x_dot + 0.0, theta_dot + 0.0
     if rows.size:
