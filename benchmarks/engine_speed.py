@@ -9,12 +9,13 @@ at a limit is printed beside each figure. The pybullet baseline is ``PendulumPhy
 call, ``stepSimulation``, ``getJointStates``) on one client, same forces.
 
 The floor: a step is a fixed list of numpy array operations (the generated free step of engine_fast.py,
-the step's own bookkeeping, and the limit response and solver iterations on the pendulums at a limit),
-each reading and writing N float64 values. Timing one representative operation (``a * b`` into a new
-array) at the same N gives the cost of an operation, call overhead included; ops x that cost is the floor
-the engine could reach without fusing operations. The element-only floor uses the per-element cost of
-the same operation (its time at N = 65536 minus its time at N = 4096, per extra element: numpy's
-arithmetic throughput without the per-call overhead).
+the step's own bookkeeping, and the limit response and solver iterations on the pendulums at a limit).
+The script counts them by kind (arithmetic, comparison, where, sqrt, min/max, sin, cos), times one
+operation of each kind at the same N (the least disturbed of several repeats, a new output array each
+time, as the generated code does) and adds up count x time: the cost of the step's operations alone,
+without Python's work between them. The element-only floor takes away the per-call overhead too: it
+uses each kind's marginal cost per element (its time at N = 65536 minus its time at N = 4096, per extra
+element), i.e. numpy's arithmetic throughput.
 """
 
 from __future__ import annotations
@@ -36,21 +37,46 @@ LIMIT_SETUP_OPS = 16  # _solve_limit before its loop, plus gathering and scatter
 LIMIT_ITERATION_OPS = 16  # one projected Gauss-Seidel iteration
 
 
-def kernel_ops(name: str) -> int:
+KINDS = {"sin": "sin(", "cos": "cos(", "sqrt": "np.sqrt(", "where": "np.where(", "minmax": "np.m"}
+_SAMPLE = {
+    "arith": lambda a, b, c: a * b, "compare": lambda a, b, c: a > b, "where": lambda a, b, c: np.where(c, a, 0.0),
+    "sqrt": lambda a, b, c: np.sqrt(b + 3.0), "minmax": lambda a, b, c: np.maximum(a, -0.5),
+    "sin": lambda a, b, c: np.sin(a), "cos": lambda a, b, c: np.cos(a),
+}
+
+
+def kernel_ops(name: str) -> dict[str, int]:
+    """The operations of one generated kernel, counted by kind."""
     source = open(engine_fast.__file__, encoding="utf-8").read()
     body = source.split(f"\ndef {name}(")[1].split("\ndef ")[0]
-    return len(re.findall(r"^    t\d+ = ", body, flags=re.M))
+    counts = dict.fromkeys(_SAMPLE, 0)
+    for line in re.findall(r"^    t\d+ = (.*)$", body, flags=re.M):
+        kind = next((k for k, marker in KINDS.items() if marker in line), None)
+        if kind is None:
+            kind = "compare" if re.search(r" (>|>=|<|<=) ", line) else "arith"
+        counts[kind] += 1
+    return counts
 
 
-def op_seconds(n: int, repeats: int = 2000) -> float:
-    a, b = np.random.default_rng(0).random(n), np.random.default_rng(1).random(n)
+def op_seconds(kind: str, n: int, repeats: int = 1000) -> float:
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(-3, 3, n), rng.uniform(-3, 3, n)
+    c, op = a > 0, _SAMPLE[kind]
     best = []
     for _ in range(5):
         start = time.perf_counter()
         for _ in range(repeats):
-            a * b
+            op(a, b, c)
         best.append((time.perf_counter() - start) / repeats)
     return min(best)  # the least disturbed repeat: a floor, on a shared machine
+
+
+def floor_seconds(counts: dict[str, int], n: int, marginal: bool = False) -> float:
+    """Seconds for the listed operations on n values (marginal: per-element cost only, times n)."""
+    if marginal:
+        return sum(c * n * (op_seconds(k, 65536, 200) - op_seconds(k, 4096)) / (65536 - 4096)
+                   for k, c in counts.items() if c)
+    return sum(c * op_seconds(k, max(n, 1)) for k, c in counts.items() if c)
 
 
 def engine_rate(n: int, steps: int, rounds: int) -> tuple[float, float]:
@@ -94,24 +120,31 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     free, response = kernel_ops("free_velocities"), kernel_ops("slider_response")
-    # marginal cost of one element of one operation, without the per-call overhead
-    per_element = (op_seconds(65536, repeats=300) - op_seconds(4096)) / (65536 - 4096)
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (figures are indicative)")
-    print(f"array ops per step: free {free} + bookkeeping {BOOKKEEPING_OPS} on all N; limit "
-          f"{response} + {LIMIT_SETUP_OPS} + {LIMIT_ITERATION_OPS} per solver iteration on those at a limit")
+    print(f"array ops per step on all N: free step {sum(free.values())} ({_describe(free)}) + bookkeeping "
+          f"{BOOKKEEPING_OPS}; on those at a limit: response {sum(response.values())} + {LIMIT_SETUP_OPS} + "
+          f"{LIMIT_ITERATION_OPS} per solver iteration (two, usually: the second finds a residual of ~0)")
+    limit_arith = LIMIT_SETUP_OPS + 2 * LIMIT_ITERATION_OPS
     rates = {}
     for n in (256, 2048, 8192):
-        rate, limit_share = engine_rate(n, args.steps, args.rounds)
+        rate, share = engine_rate(n, args.steps, args.rounds)
         rates[n] = rate
-        # two solver iterations is the usual count: the second one finds a residual of ~0 and exits
-        ops = free + BOOKKEEPING_OPS + limit_share * (response + LIMIT_SETUP_OPS + 2 * LIMIT_ITERATION_OPS)
-        floor = ops * op_seconds(n) / n
+        m = max(1, round(share * n))
+        floors = []
+        for marginal in (False, True):
+            total = floor_seconds({**free, "arith": free["arith"] + BOOKKEEPING_OPS}, n, marginal)
+            total += floor_seconds({**response, "arith": response["arith"] + limit_arith}, m, marginal)
+            floors.append(total / n)
         print(f"N = {n:5d}: {rate / 1e6:6.2f} M env steps/s, {1e9 / rate:6.1f} ns per env step "
-              f"({limit_share:.0%} at a limit); floor {floor * 1e9:6.1f} ns (ops x one op at this N), "
-              f"element-only floor {ops * per_element * 1e9:5.1f} ns")
+              f"({share:.0%} at a limit); floor {floors[0] * 1e9:5.1f} ns, element-only floor "
+              f"{floors[1] * 1e9:5.1f} ns")
     baseline = pybullet_rate(args.steps * 50, args.rounds)
     print(f"one pybullet client in a Python loop: {baseline / 1e3:,.0f} k env steps/s, {1e9 / baseline:,.0f} ns")
     print(f"ratio at N = 2048: {rates[2048] / baseline:.1f}x   (target >= 30x)")
+
+
+def _describe(counts: dict[str, int]) -> str:
+    return ", ".join(f"{c} {k}" for k, c in counts.items() if c)
 
 
 if __name__ == "__main__":
