@@ -9,6 +9,7 @@ from pendulum_zoo.validation import did_you_mean, quote
 MAX_EPISODE_STEPS = 1000  # pybullet_envs/__init__.py registers max_episode_steps=1000
 
 _ENTRY = "pendulum_zoo.envs.pendulum:"
+_VECTOR_ENTRY = "pendulum_zoo.envs.vector:"
 
 # ID -> (class, track half width): the four tasks of the synaptolytic-learning article.
 ENV_SPECS: dict[str, tuple[str, float]] = {
@@ -74,6 +75,7 @@ def _register(env_id: str, cls: str, half_width: float) -> None:
     gymnasium.register(
         id=env_id,
         entry_point=_ENTRY + cls,
+        vector_entry_point=_VECTOR_ENTRY + cls.replace("Env", "VectorEnv"),  # the batched engine (envs/vector.py)
         max_episode_steps=MAX_EPISODE_STEPS,
         kwargs={"track_half_width": half_width},
     )
