@@ -205,6 +205,7 @@ def test_adam_matches_torch_arithmetic_and_clipping():
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"num_envs": 0}, ValueError, "num envs must be at least 1"),
+    ({"env_id": "CartPole-v2"}, ValueError, "unknown environment 'CartPole-v2'"),
     ({"learning_rate": "fast"}, TypeError, "learning rate must be a number"),
     ({"gamma": 1.5}, ValueError, "gamma must be at most 1"),
     ({"actor_hidden": 64}, TypeError, "actor hidden widths must be a sequence"),
@@ -214,6 +215,12 @@ def test_adam_matches_torch_arithmetic_and_clipping():
 def test_bad_ppo_options_are_refused(kwargs, error, message):
     with pytest.raises(error, match=message):
         PPOConfig(**kwargs)
+
+
+def test_env_ids_are_resolved_and_discrete_actions_refused():
+    assert PPOConfig(env_id="InvertedPendulum-v0").env_id == BALANCE
+    with pytest.raises(ValueError, match="continuous"):
+        PPO(PPOConfig(env_id="CartPole-v1", **TINY))
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ import time
 import gymnasium
 import numpy as np
 
-import pendulum_zoo.envs  # noqa: F401  (registers the environments)
+from pendulum_zoo.envs.registration import canonical_env_id
 from pendulum_zoo.networks.mlp import INITIALISATIONS, MLP, RunningNormaliser, init_weights
 from pendulum_zoo.rl.adam import Adam, clip_global_norm
 from pendulum_zoo.rl.losses import gaussian_log_prob, policy_loss, value_loss
@@ -36,7 +36,7 @@ VECTORIZATION_MODES = ("sync", "async", "vector_entry_point")
 class PPOConfig:
     env_id: str = "pendulum_zoo/InvertedPendulum-v0"
     seed: int = 0
-    total_steps: int = 1_000_000  # environment steps, summed over the vector env's copies
+    total_steps: int = 1_000_000  # env steps over all copies, rounded down to whole rollouts (at least one)
     num_envs: int = 1
     num_steps: int = 2048  # steps per copy per rollout
     learning_rate: float = 3e-4
@@ -60,6 +60,8 @@ class PPOConfig:
     sparse: SparseConfig = SparseConfig()
 
     def __post_init__(self) -> None:
+        if not isinstance(self.env_id, str) or self.env_id not in gymnasium.registry:
+            object.__setattr__(self, "env_id", canonical_env_id(self.env_id))  # ValueError naming the choices
         for name in ("seed", "total_steps", "num_envs", "num_steps", "minibatch_size", "epochs"):
             check_integer(name.replace("_", " "), getattr(self, name), 0 if name == "seed" else 1)
         for name, low, high in (("learning_rate", 0.0, None), ("gamma", 0.0, 1.0), ("gae_lambda", 0.0, 1.0),
@@ -117,6 +119,10 @@ class PPO:
         self.envs = envs if envs is not None else gymnasium.make_vec(
             c.env_id, num_envs=c.num_envs, vectorization_mode=c.vectorization_mode)
         space = self.envs.single_action_space
+        if not isinstance(space, gymnasium.spaces.Box):
+            if envs is None:
+                self.envs.close()
+            raise ValueError(f"PPO needs a continuous (Box) action space; {c.env_id} has {space}")
         obs_size, act_size = int(np.prod(self.envs.single_observation_space.shape)), int(np.prod(space.shape))
         self.action_low, self.action_high, self.action_dtype = space.low, space.high, space.dtype
 
@@ -248,7 +254,7 @@ class PPO:
         valid = flat["valid"] == 1.0
         residual = np.var(flat["returns"][valid] - flat["values"][valid])
         spread = np.var(flat["returns"][valid])
-        stats["explained_variance"] = float(1.0 - residual / spread) if spread > 0 else float("nan")
+        stats["explained_variance"] = float(1.0 - residual / spread) if spread > 0 else None
         return stats
 
     def iterate(self) -> dict:
@@ -261,7 +267,7 @@ class PPO:
         returns = [r for r, _ in batch["episodes"]]
         stats.update({
             "iteration": self.iteration, "env_steps": self.env_steps, "episodes": len(returns),
-            "mean_return": float(np.mean(returns)) if returns else float("nan"),
+            "mean_return": float(np.mean(returns)) if returns else None,  # None: no episode ended
             "actor_sparsity": self.actor.sparsity, "critic_sparsity": self.critic.sparsity,
             "log_std": float(np.mean(self.log_std)),
             "rollout_seconds": collected - started, "update_seconds": time.perf_counter() - collected,
