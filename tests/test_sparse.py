@@ -125,6 +125,27 @@ def test_rigl_grows_where_the_dense_gradient_is_largest():
         assert np.abs(g[grown]).min() >= np.abs(g[candidates & ~grown]).max()
 
 
+@pytest.mark.parametrize("method", ["set", "rigl"])
+def test_grown_weights_start_from_zero_moments_even_when_dropped_and_grown_back(method):
+    trainer, weights, masks, rng = make_trainer(method, "uniform", sparsity=0.5, update_interval=1,
+                                                drop_fraction=0.5, total_steps=1000)
+    optimiser = Adam(weights)
+    grads = [rng.normal(size=w.shape) * m for w, m in zip(weights, masks)]
+    optimiser.step(grads)
+    before = [m.copy() for m in masks]
+    # RigL: the largest gradients sit on active weights, so some are dropped and grown back at once
+    trainer.after_step(1, [g * 100.0 for g in grads], optimiser)
+    regrown = 0
+    for k, (w, old, new) in enumerate(zip(weights, before, masks)):
+        restarted = (new == 1.0) & (w == 0.0)  # grown (new or dropped and grown back): zero weight
+        assert restarted.any()
+        assert np.all(optimiser.m[k][restarted] == 0.0) and np.all(optimiser.v[k][restarted] == 0.0)
+        assert np.all(optimiser.m[k][new == 0.0] == 0.0)
+        regrown += np.count_nonzero(restarted & (old == 1.0))
+    if method == "rigl":
+        assert regrown > 0
+
+
 def test_set_drops_the_smallest_magnitudes():
     trainer, weights, masks, rng = make_trainer("set", "uniform", sparsity=0.5, update_interval=1,
                                                 drop_fraction=0.5, total_steps=1000)

@@ -172,20 +172,21 @@ class SparseTrainer:
         and Adam moments of masked entries. ``dense_grads`` are that step's unmasked gradients (RigL grows
         where they are largest). Returns whether the topology changed."""
         method, interval = self.config.method, self.config.update_interval
-        changed = False
+        touched = [np.zeros(weight.shape, dtype=bool) for weight, _, _ in self.layers]  # dropped or grown
         if method in ("set", "rigl") and step % interval == 0 and step <= self.end_step:
             fraction = cosine_drop_fraction(self.config.drop_fraction, step, self.end_step)
-            for weight, mask, index in self.layers:
-                changed |= self._drop_and_grow(weight, mask, dense_grads[index], fraction)
+            for k, (weight, mask, index) in enumerate(self.layers):
+                self._drop_and_grow(weight, mask, dense_grads[index], fraction, touched[k])
         elif method == "prune" and self.prune_start <= step <= self.prune_end and (
                 (step - self.prune_start) % interval == 0 or step == self.prune_end):
             for k, (weight, mask, _) in enumerate(self.layers):
                 target = cubic_sparsity(1.0 - self.final_density[k], step, self.prune_start, self.prune_end)
-                changed |= self._prune_to(weight, mask, target)
-        for weight, mask, index in self.layers:
+                self._prune_to(weight, mask, target, touched[k])
+        changed = any(t.any() for t in touched)
+        for (weight, mask, index), moved in zip(self.layers, touched):
             weight *= mask  # pruned weights exactly zero after every update
-            if changed:
-                optimiser.reset_moments(index, mask == 0.0)
+            if moved.any():  # a weight dropped and grown back in one update also restarts from nothing
+                optimiser.reset_moments(index, moved | (mask == 0.0))
         return changed
 
     def _order(self, scores: np.ndarray) -> np.ndarray:
@@ -193,12 +194,13 @@ class SparseTrainer:
         shuffle = self.rng.permutation(scores.size)
         return shuffle[np.argsort(scores[shuffle], kind="stable")]
 
-    def _drop_and_grow(self, weight: np.ndarray, mask: np.ndarray, grad: np.ndarray, fraction: float) -> bool:
+    def _drop_and_grow(self, weight: np.ndarray, mask: np.ndarray, grad: np.ndarray, fraction: float,
+                       touched: np.ndarray) -> None:
         flat_w, flat_m = weight.reshape(-1), mask.reshape(-1)
         active = np.flatnonzero(flat_m)
         count = round(fraction * active.size)
         if count == 0:
-            return False
+            return
         dropped = active[self._order(np.abs(flat_w[active]))[:count]]
         flat_m[dropped] = 0.0
         candidates = np.flatnonzero(flat_m == 0.0)  # includes the just-dropped, as in RigL
@@ -209,13 +211,14 @@ class SparseTrainer:
         flat_m[grown] = 1.0
         flat_w[dropped] = 0.0
         flat_w[grown] = 0.0  # new connections start at zero
-        return True
+        touched.reshape(-1)[dropped] = touched.reshape(-1)[grown] = True
 
-    def _prune_to(self, weight: np.ndarray, mask: np.ndarray, sparsity: float) -> bool:
-        flat_w, flat_m = weight.reshape(-1), mask.reshape(-1)
+    def _prune_to(self, weight: np.ndarray, mask: np.ndarray, sparsity: float, touched: np.ndarray) -> None:
+        flat_m = mask.reshape(-1)
         keep = min(flat_m.size, max(1, round((1.0 - sparsity) * flat_m.size)))
         if keep >= np.count_nonzero(flat_m):
-            return False
-        scores = np.where(flat_m == 1.0, np.abs(flat_w), -1.0)  # pruned entries never come back
-        flat_m[self._order(scores)[:flat_m.size - keep]] = 0.0
-        return True
+            return
+        scores = np.where(flat_m == 1.0, np.abs(weight.reshape(-1)), -1.0)  # pruned entries never come back
+        pruned = self._order(scores)[:flat_m.size - keep]
+        touched.reshape(-1)[pruned] = flat_m[pruned] == 1.0
+        flat_m[pruned] = 0.0
