@@ -11,6 +11,7 @@ from pendulum_zoo.rl.sparse import (
     cosine_drop_fraction,
     cubic_sparsity,
     layer_densities,
+    matched_dense_width,
 )
 
 # an actor and a critic as PPO builds them for the pendulum (5 observations, 1 action)
@@ -160,6 +161,18 @@ def test_set_drops_the_smallest_magnitudes():
         assert np.count_nonzero(survivors) == active.size - dropped_count
         assert np.all(np.abs(w[survivors]) >= threshold) and np.array_equal(now[survivors], w[survivors])
         assert new.sum() == old.sum()
+
+
+def test_matched_dense_width():
+    assert matched_dense_width((5, 64, 64, 1), 0.0) == 64
+    for sparsity in (0.5, 0.8, 0.9, 0.95, 0.98):
+        width = matched_dense_width((5, 64, 64, 1), sparsity)
+        target = (1 - sparsity) * (5 * 64 + 64 * 64 + 64)
+        count = lambda h: 5 * h + h * h + h  # noqa: E731
+        assert abs(count(width) - target) <= min(abs(count(width - 1) - target), abs(count(width + 1) - target))
+    assert matched_dense_width((5, 64, 64, 1), 0.9) == 18  # 18 * 24 = 432 weights against 448
+    with pytest.raises(ValueError, match="hidden layer"):
+        matched_dense_width((5, 1), 0.5)
 
 
 def test_schedules():

@@ -107,6 +107,23 @@ def layer_densities(shapes: list[tuple[int, int]], sparsity: float, distribution
         dense.update(over)
 
 
+def matched_dense_width(sizes, sparsity: float) -> int:
+    """The hidden width (every hidden layer alike) whose dense network has about as many weights as ``sizes``
+    at ``sparsity``: the paper's parameter-matched dense baseline (section 3, "scaling down layer widths").
+    Weights only, as sparsity counts them; ties go to the narrower network."""
+    sizes = tuple(sizes)
+    hidden = len(sizes) - 2
+    if hidden < 1:
+        raise ValueError(f"a network needs a hidden layer to be narrowed, got sizes {quote(sizes)}")
+    target = (1.0 - sparsity) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def weights(width: int) -> int:
+        widths = (sizes[0], *([width] * hidden), sizes[-1])
+        return sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+
+    return min(range(1, max(sizes[1:-1]) + 1), key=lambda width: (abs(weights(width) - target), width))
+
+
 def random_masks(shapes: list[tuple[int, int]], densities: list[float], rng: np.random.Generator) -> list[np.ndarray]:
     """0/1 masks with ``round(density * size)`` ones per layer (at least one), placed uniformly at random."""
     masks = []
