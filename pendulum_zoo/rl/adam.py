@@ -1,0 +1,58 @@
+"""Adam (Kingma and Ba 2015) over a list of numpy arrays, updated in place, and global gradient-norm clipping."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def clip_global_norm(grads: list[np.ndarray], max_norm: float) -> float:
+    """Scale ``grads`` in place so that their joint L2 norm is at most ``max_norm``; returns the norm before.
+
+    As torch.nn.utils.clip_grad_norm_: coefficient ``max_norm / (norm + 1e-6)``, applied only when below 1.
+    """
+    norm = float(np.sqrt(sum(float(np.vdot(g, g)) for g in grads)))
+    coefficient = max_norm / (norm + 1e-6)
+    if coefficient < 1.0:
+        for g in grads:
+            g *= coefficient
+    return norm
+
+
+class Adam:
+    """Adam with bias correction, torch.optim.Adam's arithmetic; ``eps`` 1e-5 as CleanRL's and SB3's PPO."""
+
+    def __init__(self, params: list[np.ndarray], lr: float = 3e-4, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-5) -> None:
+        self.params = params
+        self.lr, self.betas, self.eps = float(lr), (float(betas[0]), float(betas[1])), float(eps)
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+        self.steps = 0
+
+    def step(self, grads: list[np.ndarray], lr: float | None = None) -> None:
+        lr = self.lr if lr is None else float(lr)
+        beta1, beta2 = self.betas
+        self.steps += 1
+        correction1 = 1.0 - beta1 ** self.steps
+        correction2 = 1.0 - beta2 ** self.steps
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            m *= beta1
+            m += (1.0 - beta1) * g
+            v *= beta2
+            v += (1.0 - beta2) * g * g
+            # torch.optim.Adam: p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+            p -= (lr / correction1) * m / (np.sqrt(v) / np.sqrt(correction2) + self.eps)
+
+    def reset_moments(self, index: int, where: np.ndarray) -> None:
+        """Zero both moments of ``params[index]`` where ``where`` is true (pruned or regrown weights), so
+        that nothing a dropped weight learned leaks into a weight grown in its place."""
+        self.m[index][where] = 0.0
+        self.v[index][where] = 0.0
+
+    def state(self) -> dict:
+        return {"steps": self.steps, "m": [m.copy() for m in self.m], "v": [v.copy() for v in self.v]}
+
+    def load_state(self, state: dict) -> None:
+        self.steps = int(state["steps"])
+        for mine, theirs in zip(self.m + self.v, list(state["m"]) + list(state["v"])):
+            mine[...] = theirs
