@@ -43,7 +43,7 @@ def test_numpy_numbers_train_exactly_as_python_numbers(tmp_path):
     ("threshold", True, TypeError, "threshold must be a number, got True"),
     ("threshold", np.float32("inf"), ValueError, "threshold must be finite"),
     ("threshold", "1" * 500, TypeError, "threshold must be a number, got '1111.*\\(502 characters\\)"),
-    ("seed", 3.0, ValueError, "seed must be a non-negative integer, got 3.0"),
+    ("seed", 3.0, TypeError, "seed must be an integer, got 3.0"),
     ("hyperparameters", [("initial_sigma", 0.3)], TypeError, "hyperparameters must be a mapping"),
 ))
 def test_bad_numbers_are_refused_naming_the_field(name, value, error, message):

@@ -22,7 +22,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-import pybullet
+from pendulum_zoo.physics.bullet import pybullet
 
 from pendulum_zoo.physics import featherstone
 from pendulum_zoo.physics.bullet_client import GRAVITY, HINGE, SLIDER, SOLVER_ITERATIONS, TIMESTEP, PendulumPhysics

@@ -19,7 +19,7 @@ import math
 import warnings
 
 import numpy as np
-import pybullet
+from pendulum_zoo.physics.bullet import pybullet
 
 from pendulum_zoo.physics import engine
 from pendulum_zoo.physics.bullet_client import HINGE, SLIDER, PendulumPhysics

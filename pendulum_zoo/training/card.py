@@ -47,8 +47,7 @@ def log_record(state: RunState, params: np.ndarray, fitness: np.ndarray, mean_re
 
 def model_card(config: TrainConfig, state: RunState) -> dict[str, Any]:
     """The champion's model card: how it was trained and what training measured."""
-    import gymnasium
-    import pybullet
+    from pendulum_zoo.versions import installed_versions
 
     champion = state.champion[None, :]
     return {
@@ -74,6 +73,7 @@ def model_card(config: TrainConfig, state: RunState) -> dict[str, Any]:
         "effective_connections": int(effective_connections(champion)[0]),
         "package": "pendulum-zoo",
         "package_version": __version__,
-        "versions": {"gymnasium": gymnasium.__version__, "pybullet": pybullet.getAPIVersion(),
-                     "numpy": np.__version__},
+        # distribution versions (pybullet 3.2.7, not its API number 202010061)
+        "versions": {name: value for name, value in installed_versions().items()
+                     if name in ("gymnasium", "pybullet", "numpy")},
     }
