@@ -371,3 +371,18 @@ def test_pybullet_banner_is_never_printed_not_even_by_worker_processes():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout == "scored 4 4\n"
     assert "pybullet build time" not in out.stderr and "pybullet build time" not in out.stdout
+
+
+def test_a_huge_bad_action_is_quoted_only_in_part():
+    env = gymnasium.make("pendulum_zoo/InvertedPendulum-v0").unwrapped
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"action must have shape \(1,\)") as raised:
+        env.step([0.0] * 1_000_000)
+    assert len(str(raised.value)) < 200
+    env.close()
+    envs = gymnasium.make_vec("pendulum_zoo/InvertedPendulum-v0", num_envs=2)
+    envs.reset(seed=0)
+    with pytest.raises(ValueError, match=r"actions must have shape \(2, 1\)") as raised:
+        envs.step([[0.0] * 500_000] * 2)
+    assert len(str(raised.value)) < 200
+    envs.close()

@@ -16,6 +16,7 @@ from gymnasium.error import ClosedEnvironmentError, ResetNeeded
 
 from pendulum_zoo.physics.bullet import pybullet
 from pendulum_zoo.physics.mjcf import check_track_half_width
+from pendulum_zoo.validation import quote
 from pendulum_zoo.physics.bullet_client import (
     FORCE_SCALE,
     INITIAL_ANGLE_RANGE,
@@ -52,6 +53,20 @@ def reward_and_termination(theta: float, swingup: bool) -> tuple[float, bool]:
     return 1.0, abs(theta) > BALANCE_ANGLE_LIMIT
 
 
+def action_array(action: Any, shape: tuple[int, ...], name: str = "action") -> np.ndarray:
+    """``action`` as a numeric array of ``shape``, or TypeError (not numeric) / ValueError (ragged, wrong shape).
+    Shared by the single env and the vector env; messages quote the action only in part."""
+    try:
+        array = np.asarray(action)
+    except ValueError:  # ragged nested sequences
+        raise ValueError(f"{name} must have shape {shape}, got {quote(action)}") from None
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be numeric, shape {shape}, got {quote(action)}")
+    if array.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got shape {array.shape}: {quote(action)}")
+    return array
+
+
 def action_to_force(action: Any) -> float:
     """The slider force for ``action``: ``100 * clip(action[0], -1, 1)``, after checking the action.
 
@@ -61,17 +76,9 @@ def action_to_force(action: Any) -> float:
     if type(action) is np.ndarray and action.shape == (1,) and action.dtype.kind == "f":
         value = float(action[0])  # the common case, checked without building a new array
     else:
-        try:
-            array = np.asarray(action)
-        except ValueError:  # ragged nested sequences
-            raise ValueError(f"action must have shape (1,), got {action!r}") from None
-        if array.dtype.kind not in "iuf":
-            raise TypeError(f"action must be numeric, shape (1,), got {action!r}")
-        if array.shape != (1,):
-            raise ValueError(f"action must have shape (1,), got shape {array.shape}: {action!r}")
-        value = float(array[0])
+        value = float(action_array(action, (1,))[0])
     if not math.isfinite(value):
-        raise ValueError(f"action must be finite, got {action!r}")
+        raise ValueError(f"action must be finite, got {quote(action)}")
     # robot_pendula.apply_action: 100 * float(np.clip(a[0], -1, +1))
     if value > 1.0:
         value = 1.0

@@ -22,6 +22,7 @@ from pendulum_zoo.envs.pendulum import (
     BALANCE_ANGLE_LIMIT,
     InvertedPendulumEnv,
     _camera_image,
+    action_array,
     initial_pole_angle,
 )
 from pendulum_zoo.envs.registration import MAX_EPISODE_STEPS
@@ -192,14 +193,7 @@ def _check_reset_mask(mask: Any, num_envs: int) -> np.ndarray:
 
 def _forces(actions: Any, num_envs: int, ignored: np.ndarray | None) -> np.ndarray:
     """``action_to_force`` for every sub-environment: ``100 * clip(a, -1, 1)`` after the same checks."""
-    try:
-        array = np.asarray(actions)
-    except ValueError:  # ragged nested sequences
-        raise ValueError(f"actions must have shape ({num_envs}, 1), got {actions!r}") from None
-    if array.dtype.kind not in "iuf":
-        raise TypeError(f"actions must be numeric, shape ({num_envs}, 1), got {actions!r}")
-    if array.shape != (num_envs, 1):
-        raise ValueError(f"actions must have shape ({num_envs}, 1), got shape {array.shape}")
+    array = action_array(actions, (num_envs, 1), "actions")
     values = array[:, 0].astype(np.float64)
     checked = np.isfinite(values) if ignored is None else np.isfinite(values) | ignored
     if not checked.all():
