@@ -16,6 +16,7 @@ from pendulum_zoo.protocol import DEFAULT_EPISODES
 from pendulum_zoo.protocol import evaluate as evaluate_agent
 from pendulum_zoo.protocol.agent import Agent, as_agent
 from pendulum_zoo.protocol.report import Report
+from pendulum_zoo.rollout.evaluator import DEFAULT_ENGINE
 
 
 def resolve_agent(agent: Any, env_id: str) -> Agent:
@@ -39,7 +40,8 @@ def _champion(name: str, env_id: str) -> Agent:
 
 def evaluate(agent: Any, env_id: str, episodes: int = DEFAULT_EPISODES, seed: int = 0, *,
              workers: int | None = None, noise: Sequence[float] = (),
-             on_progress: Callable[[int, int], None] | None = None, timeout: float | None = None) -> Report:
+             on_progress: Callable[[int, int], None] | None = None, timeout: float | None = None,
+             engine: str = DEFAULT_ENGINE) -> Report:
     """``protocol.evaluate`` (see there), accepting champion names such as ``"mk1"`` as well."""
     return evaluate_agent(resolve_agent(agent, env_id), env_id, episodes, seed, workers=workers, noise=noise,
-                          on_progress=on_progress, timeout=timeout)
+                          on_progress=on_progress, timeout=timeout, engine=engine)

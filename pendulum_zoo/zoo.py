@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib.resources import as_file, files
 from importlib.resources.abc import Traversable
 
-from pendulum_zoo.envs.registration import ENV_SPECS, canonical_env_id
+from pendulum_zoo.envs.registration import ENV_SPECS, canonical_env_id, env_name
 from pendulum_zoo.networks.policy import Policy
 from pendulum_zoo.storage.fileio import read_json
 from pendulum_zoo.storage.policy_file import MAX_POLICY_FILE_BYTES, load_policy, parse_policy
@@ -20,11 +20,6 @@ from pendulum_zoo.strategies import algorithm_names, get_strategy_class
 from pendulum_zoo.validation import check_integer, check_number, did_you_mean, quote
 
 POLICY_FILE = "policy.json"
-
-
-def env_name(env_id: str) -> str:
-    """An env ID without its namespace: ``InvertedPendulumSwingupWide-v0``."""
-    return canonical_env_id(env_id).split("/")[-1]
 
 
 def champion_name(algorithm: str, env_id: str) -> str:

@@ -202,3 +202,26 @@ def test_the_option_generator_follows_each_fields_metadata(monkeypatch):
     assert actions["threshold"].option_strings == ["--threshold"] and actions["threshold"].type is float
     args = parser.parse_args(["mk1", "--env", "X", "--population", "8", "--set", "a=1", "--set", "b=2"])
     assert vars(args) == {"algorithm": "mk1", "env_id": "X", "population_size": 8, "hyperparameters": ["a=1", "b=2"]}
+
+
+def test_engine_option_reaches_the_library_and_gives_the_same_report(tmp_path, monkeypatch, capsys):
+    import pendulum_zoo
+
+    real_evaluate = pendulum_zoo.evaluate
+    engines = []
+
+    def recording_evaluate(agent, env_id, *args, **kwargs):
+        engines.append(kwargs["engine"])
+        return real_evaluate(agent, env_id, *args, **kwargs)
+    monkeypatch.setattr(pendulum_zoo, "evaluate", recording_evaluate)
+    reports = []
+    for engine in ("numpy", "pybullet"):
+        path = tmp_path / f"{engine}.json"
+        assert main(["evaluate", "mk1", "--env", "InvertedPendulum-v0", "--episodes", "3", "--workers", "1",
+                     "--engine", engine, "--json", str(path)]) == 0
+        reports.append(json.loads(path.read_text())["returns"])
+    assert engines == ["numpy", "pybullet"] and reports[0] == reports[1]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["evaluate", "mk1", "--env", "InvertedPendulum-v0", "--engine", "bullet"])
+    assert "invalid choice: 'bullet'" in capsys.readouterr().err

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pendulum_zoo.storage.fileio import read_json  # noqa: E402
 from pendulum_zoo.training import TrainConfig, read_log, train  # noqa: E402
 from pendulum_zoo.validation import check_integer, quote  # noqa: E402
-from pendulum_zoo.zoo import champion_name  # noqa: E402
+from pendulum_zoo.training.run_folder import run_name  # noqa: E402
 from run_archive import RUNS, read_archive  # noqa: E402
 
 PLAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "train_zoo_plan.json")
@@ -43,11 +43,6 @@ class PlannedRun:
     config: TrainConfig
     continues: str | None  # the folder name of the finished run it starts from
     reason: str
-
-
-def run_name(algorithm: str, env_id: str, seed: int, tag: str = "") -> str:
-    name = f"{champion_name(algorithm, env_id)}-s{seed}"
-    return f"{name}-{tag}" if tag else name
 
 
 def planned_runs(path: str = PLAN) -> list[PlannedRun]:

@@ -51,7 +51,7 @@ def zoo_command(args: argparse.Namespace, console: Console) -> int:
                    f"{recorded.mean:.2f} +/- {recorded.std:.2f}", steps]
             if args.score:
                 report = pendulum_zoo.evaluate(policy, env_id, episodes=recorded.episodes, seed=recorded.seed,
-                                  workers=args.workers)
+                                  workers=args.workers, engine=args.engine)
                 fresh = report.statistics()
                 same = report.returns == recorded.returns
                 mismatches += not same

@@ -33,6 +33,7 @@ def evaluate_command(args: argparse.Namespace, console: Console) -> int:
         task = progress.add_task(f"{args.agent} on {env_name(env_id)}", total=None)
         # pendulum_zoo.evaluate: the protocol, taking champion names as well (contract 4)
         report = pendulum_zoo.evaluate(agent, env_id, episodes=args.episodes, seed=args.seed, workers=args.workers,
+                                       engine=args.engine,
                                        noise=noise, on_progress=lambda done, total: progress.update(
                                            task, completed=done, total=total), **options)
     print_whole(console, report)

@@ -13,12 +13,22 @@ from pendulum_zoo.cli import champions, demo, evaluation, training
 from pendulum_zoo.cli.paths import RUNS_ROOT
 from pendulum_zoo.envs.registration import ENV_IDS
 from pendulum_zoo.protocol import DEFAULT_EPISODES
+from pendulum_zoo.rollout.evaluator import DEFAULT_ENGINE, ENGINES
 from pendulum_zoo.strategies import algorithm_names
 from pendulum_zoo.training import TrainConfig
 
 # fields whose form the contract fixes: ALGO is positional, env_id is --env, hyperparameters is --set KEY=VALUE
 POSITIONAL, ENV_FLAG, ASSIGNMENT_FLAG = "algorithm", "--env", "--set"
 AGENT_HELP = "a champion name (" + ", ".join(algorithm_names()) + ") or a policy file"
+
+
+def add_execution_options(parser: argparse.ArgumentParser, scoring: bool = False) -> None:
+    """How the work runs, never what it gives: worker processes and the physics engine."""
+    default = "all cores; a network on the numpy engine is scored in this process" if scoring else "all cores"
+    parser.add_argument("--workers", type=int, default=None, help=f"worker processes (default: {default})")
+    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                        help=f"how pendulums are stepped: the batched numpy engine or pybullet clients, the same "
+                             f"returns bit for bit (default {DEFAULT_ENGINE})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser = commands.add_parser("train", help="train an algorithm on a pendulum task",
                                        description="Train ALGO on --env; log, checkpoint and champion go to --out.")
     add_config_options(train_parser)
-    train_parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    add_execution_options(train_parser)
     train_parser.add_argument("--out", default=None, metavar="DIR",
                               help=f"run folder (default: {RUNS_ROOT}/ALGO-ENV-sSEED)")
     train_parser.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
@@ -47,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser.add_argument("--episodes", type=int, default=DEFAULT_EPISODES,
                                  help=f"default {DEFAULT_EPISODES}")
     evaluate_parser.add_argument("--seed", type=int, default=0, help="evaluation seed (default 0)")
-    evaluate_parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    add_execution_options(evaluate_parser, scoring=True)
     evaluate_parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                                  help="seconds an episode may take; an agent exceeding it counts as a failure "
                                       "(default: no limit)")
@@ -61,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         "benchmark", help="train one run per seed and score each champion (the article's tables)")
     add_config_options(benchmark_parser, exclude=("seed",))
     benchmark_parser.add_argument("--seeds", default="0,1,2", help="comma-separated run seeds (default 0,1,2)")
-    benchmark_parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    add_execution_options(benchmark_parser)
     benchmark_parser.add_argument("--out", default=RUNS_ROOT, metavar="DIR",
                                   help=f"parent folder of the runs (default {RUNS_ROOT})")
     benchmark_parser.add_argument("--resume", action="store_true", help="continue unfinished runs in --out")
@@ -73,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     zoo_parser = commands.add_parser("zoo", help="list the pretrained champions")
     zoo_parser.add_argument("--score", action="store_true",
                             help="score every champion afresh with the protocol and compare with its card")
-    zoo_parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    add_execution_options(zoo_parser, scoring=True)
     zoo_parser.set_defaults(handler=champions.zoo_command)
 
     show_parser = commands.add_parser("show", help="draw a network: a champion's or a policy file's (terminal, SVG)")

@@ -7,14 +7,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pendulum_zoo.zoo import champion_name
+from pendulum_zoo.training.run_folder import run_name
 
 RUNS_ROOT = "runs"  # the parent folder of runs made by `train` and `benchmark` unless --out says otherwise
 
 
 def default_run_folder(algorithm: str, env_id: str, seed: int) -> str:
     """``runs/mk1-InvertedPendulum-v0-s0``: a run's folder, named as ``benchmark`` names its runs."""
-    return os.path.join(RUNS_ROOT, f"{champion_name(algorithm, env_id)}-s{seed}")
+    return os.path.join(RUNS_ROOT, run_name(algorithm, env_id, seed))
 
 
 def check_output_file(path: str, what: str) -> str:

@@ -52,7 +52,7 @@ def train_command(args: argparse.Namespace, console: Console) -> int:
                   f"run folder {escape(out)}", soft_wrap=True)
     try:
         with progress, writing(f"the run folder {out}"):
-            result = train(config, out, workers=args.workers, resume=args.resume, callback=show)
+            result = train(config, out, workers=args.workers, engine=args.engine, resume=args.resume, callback=show)
     except KeyboardInterrupt:
         console.print(f"[yellow]interrupted.[/] The checkpoint of the last completed generation is in "
                       f"{escape(out)}; continue with the same command and --resume.")
@@ -80,7 +80,8 @@ def benchmark_command(args: argparse.Namespace, console: Console) -> int:
         tasks = {seed: progress.add_task(f"seed {seed}", total=config.max_generations, status="waiting")
                  for seed in seeds}
         result = train_and_evaluate(
-            algorithm, env_id, seeds, out_root=args.out, workers=args.workers, eval_episodes=args.eval_episodes,
+            algorithm, env_id, seeds, out_root=args.out, workers=args.workers, engine=args.engine,
+            eval_episodes=args.eval_episodes,
             resume=args.resume,
             on_run=lambda seed, stage: progress.update(tasks[seed], status=stage),
             on_generation=lambda seed, record: progress.update(

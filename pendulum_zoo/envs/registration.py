@@ -47,6 +47,11 @@ def canonical_env_id(env_id: str) -> str:
     return name
 
 
+def env_name(env_id: str) -> str:
+    """An env ID without its namespace: ``InvertedPendulumSwingupWide-v0``."""
+    return canonical_env_id(env_id).split("/")[-1]
+
+
 def is_swingup(env_id: str) -> bool:
     return ENV_SPECS[canonical_env_id(env_id)][0] == "InvertedPendulumSwingupEnv"
 

@@ -30,6 +30,9 @@ class Agent:
     algorithm: str
     policy: Policy | None = None
     act: Callable[[np.ndarray], Any] | None = None
+    # batch-independent actions of many episodes at once: observations (J, 5) -> actions (J,); such agents
+    # run all their episodes in one batch on the batched engine
+    batch_act: Callable[[np.ndarray], np.ndarray] | None = None
     seed_episode: Callable[[int], None] | None = None  # called with the episode seed before each episode
     training_steps: int | None = None  # env steps of the training behind it, from its model card, if known
 

@@ -19,7 +19,9 @@ from pendulum_zoo.storage.fileio import to_json
 from pendulum_zoo.networks.policy import Policy
 from pendulum_zoo.protocol import DEFAULT_EPISODES, evaluate
 from pendulum_zoo.protocol.report import Report
+from pendulum_zoo.rollout.evaluator import DEFAULT_ENGINE
 from pendulum_zoo.training import TrainConfig, TrainResult, train
+from pendulum_zoo.training.run_folder import run_name
 
 
 @dataclass
@@ -87,6 +89,7 @@ def markdown_row(row: dict[str, Any]) -> str:
 
 def train_and_evaluate(algorithm: str, env_id: str, seeds: Sequence[int] = (0, 1, 2), *,
                        out_root: str | os.PathLike | None = None, workers: int | None = None,
+                       engine: str = DEFAULT_ENGINE,
                        eval_episodes: int = DEFAULT_EPISODES, eval_seed: int = 0, resume: bool = False,
                        on_run: Callable[[int, str], None] | None = None,
                        on_generation: Callable[[int, dict[str, Any]], None] | None = None,
@@ -106,16 +109,17 @@ def train_and_evaluate(algorithm: str, env_id: str, seeds: Sequence[int] = (0, 1
         seed = train_config.seed
         folder = None
         if out_root is not None:
-            folder = os.path.join(out_root, f"{algorithm}-{train_config.env_id.split('/')[-1]}-s{seed}")
+            folder = os.path.join(out_root, run_name(algorithm, train_config.env_id, seed))
         if on_run is not None:
             on_run(seed, "training")
         resume_run = resume and folder is not None and os.path.exists(os.path.join(folder, "checkpoint.npz"))
         callback = None if on_generation is None else (lambda record, seed=seed: on_generation(seed, record))
-        training = train(train_config, folder, workers=workers, resume=resume_run, callback=callback)
+        training = train(train_config, folder, workers=workers, engine=engine, resume=resume_run, callback=callback)
         if on_run is not None:
             on_run(seed, "scoring")
         policy = Policy(training.champion, f"{algorithm} seed {seed}")
-        report = evaluate(policy, train_config.env_id, episodes=eval_episodes, seed=eval_seed, workers=workers)
+        report = evaluate(policy, train_config.env_id, episodes=eval_episodes, seed=eval_seed, workers=workers,
+                          engine=engine)
         report.algorithm = algorithm
         report.training_steps = training.card.get("total_steps")
         result.runs.append(SeedRun(seed, training, report))

@@ -1,10 +1,13 @@
 """The population evaluator: P policies x E episodes, across worker processes, bit-identical for any split.
 
-Each worker process (``pendulum_zoo.rollout.workers``, spawned) keeps one ``LockstepRunner`` (a few dozen physics
-clients) for the evaluator's life, so clients are built once, not once per generation. A worker that dies or
-exceeds a time limit raises ``EvaluatorWorkerFailed`` (a RuntimeError) naming it and its exit code or signal. The jobs (one per policy and episode) are cut into chunks
-handed out in order; a job's result depends only on its policy and its episode seed, so the returns are the
-same whatever the number of workers (``workers=1`` runs in this process, with no pool).
+Two engines give the same returns bit for bit: ``"numpy"`` (the default) steps every job of a chunk at once on
+the batched engine (``rollout.engine_runner``); ``"pybullet"`` runs them on a few dozen pybullet clients in
+lock-step (``rollout.lockstep``), the reference path kept for cross-checks. Each worker process
+(``pendulum_zoo.rollout.workers``, spawned) keeps one runner for the evaluator's life. A worker that dies or
+exceeds a time limit raises ``EvaluatorWorkerFailed`` (a RuntimeError) naming it and its exit code or signal.
+The jobs (one per policy and episode) are cut into chunks handed out in order; a job's result depends only on
+its policy and its episode seed, so the returns are the same whatever the engine and the number of workers
+(``workers=1`` runs in this process, with no pool).
 """
 
 from __future__ import annotations
@@ -21,12 +24,17 @@ from pendulum_zoo.envs.registration import (
     is_swingup,
     track_half_width,
 )
+from pendulum_zoo.rollout.engine_runner import EngineRunner
 from pendulum_zoo.rollout.lockstep import DEFAULT_SLOTS, LockstepRunner
 from pendulum_zoo.networks.policy import as_population
 from pendulum_zoo.rollout.workers import TaskFailure, WorkerPool, WorkerProcess
 from pendulum_zoo.validation import check_integer, check_number
 
-CHUNKS_PER_WORKER = 4  # several chunks per worker even out episodes of unequal length
+ENGINES = ("numpy", "pybullet")  # the batched engine (default), or pybullet clients in lock-step
+DEFAULT_ENGINE = "numpy"
+# chunks per worker: several even out the pybullet path's episodes of unequal length; the engine's batch
+# sheds ended episodes itself, and larger batches step faster
+CHUNKS_PER_WORKER = {"numpy": 1, "pybullet": 4}
 
 
 @dataclass(frozen=True)
@@ -51,11 +59,24 @@ class EvaluatorWorkerFailed(RuntimeError):
         self.failure, self.returns, self.lengths = failure, returns, lengths
 
 
-class LockstepHandler:
-    """The task handler of an evaluator worker: one ``LockstepRunner`` answering chunks of jobs."""
+def check_engine(engine: object) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(repr(e) for e in ENGINES)}, got {engine!r}")
+    return str(engine)
+
+
+def make_runner(engine: str, slots: int, **settings: Any) -> EngineRunner | LockstepRunner:
+    """The runner of ``engine``; ``slots`` (pybullet clients per runner) matters to the pybullet path only."""
+    if engine == "numpy":
+        return EngineRunner(**settings)
+    return LockstepRunner(**settings, slots=slots)
+
+
+class RunnerHandler:
+    """The task handler of an evaluator worker: one runner answering chunks of jobs."""
 
     def __init__(self, settings: dict[str, Any]) -> None:
-        self.runner = LockstepRunner(**settings)
+        self.runner = make_runner(**settings)
 
     def run(self, header: dict[str, Any], arrays: list[np.ndarray]) -> tuple[dict[str, Any], tuple[np.ndarray, ...]]:
         return {}, self.runner.run(*arrays, noise_std=header["noise_std"])
@@ -78,20 +99,22 @@ class PopulationEvaluator:
     """Scores populations on one environment ID. Use as a context manager, or call ``close()``."""
 
     def __init__(self, env_id: str, workers: int | None = None, max_episode_steps: int = 1000,
-                 slots: int = DEFAULT_SLOTS) -> None:
+                 slots: int = DEFAULT_SLOTS, engine: str = DEFAULT_ENGINE) -> None:
         self.env_id = canonical_env_id(env_id)
         self.workers = check_workers(workers)
+        self.engine = check_engine(engine)
         self.max_episode_steps = check_integer("max_episode_steps", max_episode_steps, minimum=1)
         self.swingup = is_swingup(self.env_id)
-        settings = {"track_half_width": track_half_width(self.env_id), "swingup": self.swingup,
-                    "max_episode_steps": self.max_episode_steps, "slots": check_integer("slots", slots, minimum=1)}
-        self._runner: LockstepRunner | None = None
+        settings = {"engine": self.engine, "track_half_width": track_half_width(self.env_id),
+                    "swingup": self.swingup, "max_episode_steps": self.max_episode_steps,
+                    "slots": check_integer("slots", slots, minimum=1)}
+        self._runner: EngineRunner | LockstepRunner | None = None
         self._pool: WorkerPool | None = None
         if self.workers == 1:
-            self._runner = LockstepRunner(**settings)
+            self._runner = make_runner(**settings)
         else:
             self._pool = WorkerPool(self.workers, lambda index: WorkerProcess(
-                f"worker {index + 1}", factory="pendulum_zoo.rollout.evaluator:LockstepHandler", settings=settings))
+                f"worker {index + 1}", factory="pendulum_zoo.rollout.evaluator:RunnerHandler", settings=settings))
 
     def evaluate(self, params: np.ndarray, episode_seeds: list[int], *, noise_std: float = 0.0,
                  on_progress: Callable[[int, int], None] | None = None, timeout: float | None = None) -> Evaluation:
@@ -115,7 +138,7 @@ class PopulationEvaluator:
         members = np.repeat(np.arange(count), episodes)  # jobs in member-major order
         job_angles = np.tile(angles, count)
         job_seeds = np.tile(np.array(seeds, dtype=np.uint64), count)
-        chunks = min(len(members), max(1, self.workers) * CHUNKS_PER_WORKER)
+        chunks = min(len(members), max(1, self.workers) * CHUNKS_PER_WORKER[self.engine])
         bounds = np.linspace(0, len(members), chunks + 1).astype(int)
         tasks = [({"noise_std": float(noise_std)}, (population[members[a:b]], job_angles[a:b], job_seeds[a:b]))
                  for a, b in zip(bounds[:-1], bounds[1:])]

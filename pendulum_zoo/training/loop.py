@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from pendulum_zoo.networks.policy import complexity_penalty
-from pendulum_zoo.rollout.evaluator import PopulationEvaluator, check_workers
+from pendulum_zoo.rollout.evaluator import DEFAULT_ENGINE, PopulationEvaluator, check_engine, check_workers
 from pendulum_zoo.rollout.seeding import training_episode_seeds
 from pendulum_zoo.training.card import log_record, model_card
 from pendulum_zoo.training.champion import choose_champion
@@ -44,34 +44,36 @@ class TrainResult:
 
 
 def train(config: TrainConfig, out_dir: str | os.PathLike | None = None, *, workers: int | None = None,
-          resume: bool = False, callback: Callable[[dict[str, Any]], None] | None = None) -> TrainResult:
+          engine: str = DEFAULT_ENGINE, resume: bool = False,
+          callback: Callable[[dict[str, Any]], None] | None = None) -> TrainResult:
     """Train ``config`` and return the champion. With ``out_dir``, log, checkpoint and save there.
 
-    ``workers`` (default: all cores) never changes the result. ``resume=True`` continues the run in
+    ``workers`` (default: all cores) and ``engine`` (``"numpy"``, the batched engine, or ``"pybullet"``)
+    never change the result. ``resume=True`` continues the run in
     ``out_dir`` from its checkpoint. ``callback(record)`` is called after every generation with its log
     record. Ctrl-C (KeyboardInterrupt) leaves the last generation's checkpoint and the champion so far in
     ``out_dir`` and is re-raised. While the run uses ``out_dir`` it holds it locked: a second run there
     raises ``RunFolderLocked``.
     """
     config = config.resolved()
-    workers = check_workers(workers)
+    workers, engine = check_workers(workers), check_engine(engine)
     if resume and out_dir is None:
         raise ValueError("resume needs the run's folder (out_dir)")
     folder = None if out_dir is None else RunFolder(out_dir)
     with contextlib.nullcontext() if folder is None else folder.locked(create=not resume):
         strategy, state, log = open_run(config, folder, resume)
         if state.stop_reason is None:  # else the run had already finished
-            _run(config, strategy, state, log, folder, workers, callback)
+            _run(config, strategy, state, log, folder, workers, engine, callback)
     return TrainResult(state.champion.copy(), model_card(config, state), None if folder is None else folder.path,
                        log)
 
 
 def _run(config: TrainConfig, strategy, state, log: list[dict[str, Any]], folder: RunFolder | None,
-         workers: int, callback: Callable[[dict[str, Any]], None] | None) -> None:
+         workers: int, engine: str, callback: Callable[[dict[str, Any]], None] | None) -> None:
     """The generations from ``state`` to the end of the run (CleanRL-style: one loop, top to bottom)."""
     run_started = time.perf_counter()
     wall_time_before = state.wall_time
-    with PopulationEvaluator(config.env_id, workers=workers) as evaluator:
+    with PopulationEvaluator(config.env_id, workers=workers, engine=engine) as evaluator:
         while state.stop_reason is None:
             params = strategy.ask()
             evaluation = evaluator.evaluate(params, training_episode_seeds(config.seed, state.generation,

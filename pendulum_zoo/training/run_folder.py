@@ -21,6 +21,7 @@ import re
 import time
 from typing import Any
 
+from pendulum_zoo.envs.registration import env_name
 from pendulum_zoo.storage.fileio import atomic_write_text, read_json, write_json
 from pendulum_zoo.storage.policy_file import save_policy
 from pendulum_zoo.training.config import TrainConfig
@@ -35,6 +36,13 @@ LOCK_FILE = "run.lock"
 _WRITTEN_ATOMICALLY = (CONFIG_FILE, LOG_FILE, CHECKPOINT_FILE, CHAMPION_FILE)
 _TEMPORARY = re.compile(rf"^({'|'.join(map(re.escape, _WRITTEN_ATOMICALLY))})\..+\.tmp$")
 _HOLDER_WAIT_S = 1.0  # how long to wait for a new holder to write its process ID into the lock file
+
+
+def run_name(algorithm: str, env_id: str, seed: int, tag: str = "") -> str:
+    """A run folder's name, ``mk1-InvertedPendulum-v0-s0`` (``-tag`` appended if given): the one scheme
+    behind ``train``'s default folder, ``benchmark``'s runs and the zoo's training plan."""
+    name = f"{algorithm}-{env_name(env_id)}-s{seed}"
+    return f"{name}-{tag}" if tag else name
 
 
 class RunFolderLocked(RuntimeError):
