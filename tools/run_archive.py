@@ -97,7 +97,9 @@ def load_run(folder: str) -> TrainResult:
 
 def policy_of(training: TrainResult, tag: str) -> Policy:
     card = training.card
-    return Policy(training.champion, f"{card['algorithm']} seed {card['seed']}" + (f" {tag}" if tag else ""))
+    policy = Policy(training.champion, f"{card['algorithm']} seed {card['seed']}" + (f" {tag}" if tag else ""))
+    policy.card = card  # the protocol reads the training steps (n_timesteps) from it
+    return policy
 
 
 def make_row(folder: str, training: TrainResult, report, selection_mean: float, *, purpose: str,
