@@ -4,7 +4,7 @@ the wall time of a whole training run, beside stable-baselines3's PPO when it is
     python benchmarks/ppo_speed.py [--env ID] [--num-envs N ...] [--rounds R] [--sparse METHOD] [--train-steps S]
 
 Rollouts: ``PPO.collect()`` (policy and value forward passes, sampling, GAE included) for 2048 steps in all,
-over N copies of the vector env (``gymnasium.make_vec``, sync), beside bare vector-env stepping with random
+over N copies of the native vector env (``gymnasium.make_vec``, the batched engine), beside bare vector-env stepping with random
 actions on the same copies. Update: ``PPO.update()`` on that rollout (10 epochs of minibatch 64, the paper's
 defaults), as samples (rows x epochs) per second. Each figure is the median of R rounds. ``--train-steps``
 also times ``PPO.train()`` for S env steps, and stable-baselines3's PPO with the same settings and 64x64 tanh
@@ -35,7 +35,7 @@ def median_rate(work, amount: float, rounds: int) -> float:
 
 
 def bare_env_rate(env_id: str, num_envs: int, steps: int, rounds: int) -> float:
-    envs = gymnasium.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync")
+    envs = gymnasium.make_vec(env_id, num_envs=num_envs)
     envs.reset(seed=0)
     actions = np.random.default_rng(0).uniform(-1, 1, (steps, num_envs, 1)).astype(np.float32)
     try:

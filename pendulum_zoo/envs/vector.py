@@ -21,8 +21,8 @@ from gymnasium.vector.utils import batch_space
 from pendulum_zoo.envs.pendulum import (
     BALANCE_ANGLE_LIMIT,
     InvertedPendulumEnv,
-    _camera_image,
     action_array,
+    camera_image,
     initial_pole_angle,
 )
 from pendulum_zoo.envs.registration import MAX_EPISODE_STEPS
@@ -139,7 +139,7 @@ class InvertedPendulumVectorEnv(VectorEnv):
 
         pybullet.resetJointState(cart, SLIDER, float(p.x[0]), float(p.x_dot[0]), physicsClientId=cid)
         pybullet.resetJointState(cart, HINGE, float(p.theta[0]), float(p.theta_dot[0]), physicsClientId=cid)
-        return _camera_image(cid, self.track_half_width)
+        return camera_image(cid, self.track_half_width)
 
     def close_extras(self, **kwargs: Any) -> None:
         if self._renderer is not None:

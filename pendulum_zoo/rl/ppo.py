@@ -56,7 +56,7 @@ class PPOConfig:
     log_std_init: float = 0.0
     normalize_obs: bool = False
     normalize_reward: bool = False
-    vectorization_mode: str = "sync"
+    vectorization_mode: str = "vector_entry_point"  # the native vector env (envs/vector.py), bit-identical to sync
     sparse: SparseConfig = SparseConfig()
 
     def __post_init__(self) -> None:
