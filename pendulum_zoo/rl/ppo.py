@@ -25,6 +25,7 @@ from pendulum_zoo.envs.registration import canonical_env_id
 from pendulum_zoo.networks.mlp import INITIALISATIONS, MLP, RunningNormaliser, init_weights
 from pendulum_zoo.rl.adam import Adam, clip_global_norm
 from pendulum_zoo.rl.losses import gaussian_log_prob, policy_loss, value_loss
+from pendulum_zoo.rl.ppo_state import ppo_state, restore_state
 from pendulum_zoo.rl.sparse import SparseConfig, SparseTrainer
 from pendulum_zoo.validation import check_integer, check_number, quote
 
@@ -80,6 +81,29 @@ class PPOConfig:
                              f"got {quote(self.vectorization_mode)}")
         if not isinstance(self.sparse, SparseConfig):
             raise TypeError(f"sparse must be a SparseConfig, got {quote(self.sparse)}")
+
+    def to_dict(self) -> dict:
+        """The configuration as JSON-able data (``from_dict`` reads it back)."""
+        values = dataclasses.asdict(self)
+        return {**values, "actor_hidden": list(self.actor_hidden), "critic_hidden": list(self.critic_hidden)}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> PPOConfig:
+        """The configuration ``to_dict`` wrote; ValueError for unknown fields, TypeError/ValueError for bad values."""
+        if not isinstance(values, dict):
+            raise ValueError(f"a PPO configuration must be a JSON object, got {type(values).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown PPO configuration field(s): {', '.join(unknown)}")
+        values = dict(values)
+        if isinstance(values.get("sparse"), dict):
+            sparse_known = {f.name for f in dataclasses.fields(SparseConfig)}
+            unknown = sorted(set(values["sparse"]) - sparse_known)
+            if unknown:
+                raise ValueError(f"unknown sparse configuration field(s): {', '.join(unknown)}")
+            values["sparse"] = SparseConfig(**values["sparse"])
+        return cls(**values)
 
     @property
     def batch_size(self) -> int:
@@ -256,6 +280,14 @@ class PPO:
         spread = np.var(flat["returns"][valid])
         stats["explained_variance"] = float(1.0 - residual / spread) if spread > 0 else None
         return stats
+
+    def state(self) -> dict:
+        """The run's whole state between iterations (``rl.ppo_state``): JSON-able meta and arrays."""
+        return ppo_state(self)
+
+    def load_state(self, state: dict) -> None:
+        """Continue from ``state()``'s data, saved by a run of the same configuration."""
+        restore_state(self, state)
 
     def iterate(self) -> dict:
         """One rollout and one update; the statistics of both."""
