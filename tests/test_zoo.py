@@ -62,7 +62,7 @@ def test_missing_unknown_and_mislabelled_champions_are_refused(private_zoo):
     with pytest.raises(FileNotFoundError, match="no mk2 champion"):
         zoo.load_champion("mk2", "pendulum_zoo/InvertedPendulum-v0")
     with pytest.raises(ValueError, match="unknown algorithm"):
-        zoo.load_champion("ppo", "pendulum_zoo/InvertedPendulum-v0")
+        zoo.load_champion("sgd", "pendulum_zoo/InvertedPendulum-v0")
     make_champion(private_zoo, card={"algorithm": "cma", "env_id": "pendulum_zoo/InvertedPendulum-v0"})
     with pytest.raises(ValueError, match="labelled"):
         zoo.load_champion("mk1", "pendulum_zoo/InvertedPendulum-v0")

@@ -15,10 +15,11 @@ from pendulum_zoo.envs.registration import ENV_IDS
 from pendulum_zoo.protocol import DEFAULT_EPISODES
 from pendulum_zoo.strategies import algorithm_names
 from pendulum_zoo.training import TrainConfig
+from pendulum_zoo.zoo import champion_algorithms
 
 # fields whose form the contract fixes: ALGO is positional, env_id is --env, hyperparameters is --set KEY=VALUE
 POSITIONAL, ENV_FLAG, ASSIGNMENT_FLAG = "algorithm", "--env", "--set"
-AGENT_HELP = "a champion name (" + ", ".join(algorithm_names()) + ") or a policy file"
+AGENT_HELP = "a champion name (" + ", ".join(champion_algorithms()) + ") or a policy file"
 
 
 def build_parser() -> argparse.ArgumentParser:
