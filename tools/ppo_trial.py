@@ -1,4 +1,4 @@
-"""One PPO trial for tuning: train with a task's settings (tools/ppo_settings.json) plus overrides, score the
+"""One PPO trial for tuning: train with a task's settings (pendulum_zoo/rl/ppo_settings.json) plus overrides, score the
 deterministic policy with the protocol (100 episodes), append one JSON line to --out.
 
     python tools/ppo_trial.py --env InvertedPendulumSwingup-v0 --seed 0 [--set learning_rate=3e-4 ...]
@@ -17,14 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from pendulum_zoo.cli.options import parse_assignments  # noqa: E402
 from pendulum_zoo.envs.registration import canonical_env_id  # noqa: E402
 from pendulum_zoo.protocol import evaluate  # noqa: E402
-from pendulum_zoo.rl import PPO, PPOConfig, SparseConfig  # noqa: E402
-
-SETTINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ppo_settings.json")
-
-
-def task_settings(env_id: str) -> dict:
-    with open(SETTINGS, encoding="utf-8") as stream:
-        return dict(json.load(stream)["tasks"].get(env_id, {}))
+from pendulum_zoo.rl import PPO, SparseConfig  # noqa: E402
+from pendulum_zoo.rl.settings import ppo_config, task_settings  # noqa: E402
 
 
 def main() -> None:
@@ -34,15 +28,14 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a PPOConfig field")
     parser.add_argument("--sparse", default="dense")
     parser.add_argument("--sparsity", type=float, default=None)
+    parser.add_argument("--settings", default="tuned", help="tuned or paper")
     parser.add_argument("--every", type=int, default=10, help="print every N iterations")
     parser.add_argument("--out", default="ppo_trials.jsonl")
     args = parser.parse_args()
     env_id = canonical_env_id(args.env)
-    settings = {**task_settings(env_id), **parse_assignments(args.set)}
-    for key in ("actor_hidden", "critic_hidden"):
-        if key in settings:
-            settings[key] = tuple(settings[key])
-    config = PPOConfig(env_id=env_id, seed=args.seed, sparse=SparseConfig(args.sparse, args.sparsity), **settings)
+    settings = {**task_settings(env_id, args.settings), **parse_assignments(args.set)}
+    config = ppo_config(env_id, seed=args.seed, settings="paper", sparse=SparseConfig(args.sparse, args.sparsity),
+                        **settings)
     ppo = PPO(config)
     started = time.perf_counter()
     try:

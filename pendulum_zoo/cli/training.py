@@ -1,4 +1,5 @@
-"""``pendulum-zoo train`` (one run) and ``pendulum-zoo benchmark`` (one run per seed, each champion scored)."""
+"""``pendulum-zoo train`` (one run: an evolutionary strategy, or ``train ppo``) and ``pendulum-zoo benchmark``
+(one run per seed, each champion scored)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def config_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def train_command(args: argparse.Namespace, console: Console) -> int:
+    from pendulum_zoo.cli.ppo_training import PPO_OPTIONS, ppo_train_command
+    from pendulum_zoo.rl import PPO_ALGORITHMS
+
+    if args.algorithm == PPO_ALGORITHMS[0]:
+        return ppo_train_command(args, console)
+    given = [name for name in PPO_OPTIONS if hasattr(args, name)]
+    if given:
+        raise ValueError(f"--{given[0].replace('_', '-')} is an option of 'train ppo', not of {args.algorithm}")
     config = TrainConfig(**config_overrides(args)).resolved()  # every bad value is reported before any work
     out = check_output_folder(args.out or default_run_folder(config.algorithm, config.env_id, config.seed),
                               "run folder")
