@@ -8,11 +8,10 @@ import dataclasses
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from pendulum_zoo.cli.options import parse_assignments
-from pendulum_zoo.cli.output import print_whole
-from pendulum_zoo.cli.paths import check_output_folder, default_run_folder, writing
+from pendulum_zoo.cli.paths import check_output_folder, default_run_folder
+from pendulum_zoo.cli.training import run_and_summarise
 from pendulum_zoo.rl import PPOConfig, SparseConfig
 from pendulum_zoo.rl.settings import ppo_config
 from pendulum_zoo.training import TrainConfig, train_ppo
@@ -76,15 +75,5 @@ def ppo_train_command(args: argparse.Namespace, console: Console) -> int:
     console.print(f"training ppo ({method}) on {config.env_id}, seed {config.seed}: {config.total_steps:,} steps "
                   f"on {config.num_envs} env copies, {config.iterations} iterations of {config.batch_size:,}; "
                   f"run folder {escape(out)}", soft_wrap=True)
-    try:
-        with progress, writing(f"the run folder {out}"):
-            result = train_ppo(config, out, resume=args.resume, callback=show)
-    except KeyboardInterrupt:
-        console.print(f"[yellow]interrupted.[/] The checkpoint of the last completed iteration is in "
-                      f"{escape(out)}; continue with the same command and --resume.")
-        return 130
-    table = Table(title=f"champion: {escape(out)}/champion.json", show_header=False)
-    for key in CARD_SUMMARY:
-        table.add_row(key, str(result.card[key]))
-    print_whole(console, table)
-    return 0
+    return run_and_summarise(console, progress, out, "iteration", CARD_SUMMARY,
+                             lambda: train_ppo(config, out, resume=args.resume, callback=show))

@@ -59,15 +59,23 @@ def train_command(args: argparse.Namespace, console: Console) -> int:
                   f"population {config.population_size}, {config.episodes} episodes, threshold "
                   f"{config.threshold:g}, generations {config.min_generations}..{config.max_generations}; "
                   f"run folder {escape(out)}", soft_wrap=True)
+    return run_and_summarise(console, progress, out, "generation", CARD_SUMMARY,
+                             lambda: train(config, out, workers=args.workers, resume=args.resume, callback=show))
+
+
+def run_and_summarise(console: Console, progress: Progress, out: str, unit: str, summary: tuple[str, ...],
+                      run) -> int:
+    """``run()`` (a training run in ``out``) under its progress display; on Ctrl-C, where its checkpoint is and
+    exit code 130; else the ``summary`` keys of its champion's card."""
     try:
         with progress, writing(f"the run folder {out}"):
-            result = train(config, out, workers=args.workers, resume=args.resume, callback=show)
+            result = run()
     except KeyboardInterrupt:
-        console.print(f"[yellow]interrupted.[/] The checkpoint of the last completed generation is in "
+        console.print(f"[yellow]interrupted.[/] The checkpoint of the last completed {unit} is in "
                       f"{escape(out)}; continue with the same command and --resume.")
         return 130
     table = Table(title=f"champion: {escape(out)}/champion.json", show_header=False)
-    for key in CARD_SUMMARY:
+    for key in summary:
         table.add_row(key, str(result.card[key]))
     print_whole(console, table)
     return 0

@@ -17,7 +17,6 @@ from typing import Any, Callable
 
 from pendulum_zoo.networks.mlp import MLPPolicy
 from pendulum_zoo.rl import PPO, PPOConfig
-from pendulum_zoo.storage.fileio import write_json
 from pendulum_zoo.training.ppo_card import ppo_log_record, ppo_model_card
 from pendulum_zoo.training.ppo_checkpoint import load_ppo_checkpoint, save_ppo_checkpoint
 from pendulum_zoo.training.run_folder import RunFolder, read_log_lines
@@ -65,14 +64,9 @@ def _open(config: PPOConfig, folder: RunFolder | None, resume: bool):
     """``(ppo, run state, log records)``: a fresh run, or the folder's from its checkpoint."""
     if not resume:
         if folder is not None:
-            if folder.holds_run():
-                raise ValueError(f"{folder.path} already holds a run; resume it (--resume) or choose another "
-                                 f"folder")
-            write_json(folder.config, config.to_dict())
-            folder.write_log([])
+            folder.start(config)
         return PPO(config), {"wall_time": 0.0, "stop_reason": None}, []
-    if not folder.holds_run():
-        raise FileNotFoundError(f"nothing to resume: {folder.checkpoint} does not exist")
+    folder.check_resumable()
     ppo, run = load_ppo_checkpoint(folder.checkpoint)
     try:
         saved, given = ppo.config.to_dict(), config.to_dict()

@@ -130,7 +130,18 @@ class RunFolder:
         return os.path.exists(self.checkpoint)
 
     def write_config(self, config: TrainConfig) -> None:
-        write_json(self.config, config.to_dict())
+        write_json(self.config, config.to_dict())  # also a PPOConfig: anything with to_dict()
+
+    def start(self, config: TrainConfig) -> None:
+        """Begin a new run here: refuse a folder that holds one, write the configuration and an empty log."""
+        if self.holds_run():
+            raise ValueError(f"{self.path} already holds a run; resume it (--resume) or choose another folder")
+        self.write_config(config)
+        self.write_log([])
+
+    def check_resumable(self) -> None:
+        if not self.holds_run():
+            raise FileNotFoundError(f"nothing to resume: {self.checkpoint} does not exist")
 
     def write_log(self, records: list[dict[str, Any]]) -> None:
         atomic_write_text(self.log, "".join(json.dumps(record) + "\n" for record in records))
