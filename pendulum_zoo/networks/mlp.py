@@ -143,15 +143,17 @@ class MLP:
         out = self.forward_layers(rows)[0]
         return out[0] if single else out
 
-    def forward_layers(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    def forward_layers(self, x: np.ndarray, per_row: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
         """The layers alone (no normalisation) on ``(R, sizes[0])`` inputs: the outputs and every layer's
-        input and output activations, kept for ``backward``."""
+        input and output activations, kept for ``backward``. ``per_row=False`` uses one matrix product per
+        layer: faster, deterministic for a given batch, but a row's result may depend on the batch (BLAS
+        blocking), so training uses it and evaluation (``forward``) does not."""
         activations = [np.asarray(x, dtype=np.float64)]
         last = len(self.weights) - 1
         for index, weight in enumerate(self.weights):
             h = activations[-1]
             # one (1, fan_in) @ (fan_in, fan_out) product per row: batch-independent (module docstring)
-            z = np.matmul(h[:, None, :], weight)[:, 0, :]
+            z = np.matmul(h[:, None, :], weight)[:, 0, :] if per_row else h @ weight
             if self.bias:
                 z += self.biases[index]
             name = self.activation if index < last else self.output_activation

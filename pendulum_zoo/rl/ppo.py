@@ -11,6 +11,9 @@ Rollouts run on a ``gymnasium.vector.VectorEnv`` in next-step autoreset mode (gy
 step ignores the action and returns the reset observation. Those autoreset rows are kept in the buffer with
 weight 0. A truncated episode is bootstrapped with the value of its final observation, which is exactly the
 value computed for the autoreset row that follows it.
+
+Training's forward passes use one matrix product per layer (``MLP.forward_layers(per_row=False)``): the same
+run gives the same numbers, and only the saved policy (``policy()``) needs the batch-independent forward.
 """
 
 from __future__ import annotations
@@ -201,8 +204,8 @@ class PPO:
         finished: list[tuple[float, int]] = []
         std = np.exp(self.log_std)
         for t in range(c.num_steps):
-            mean = self.actor.forward_layers(self.obs)[0]
-            value = self.critic.forward_layers(self.obs)[0][:, 0]
+            mean = self.actor.forward_layers(self.obs, per_row=False)[0]
+            value = self.critic.forward_layers(self.obs, per_row=False)[0][:, 0]
             action = mean + std * self.action_rng.standard_normal(mean.shape)
             batch["obs"][t], batch["actions"][t], batch["values"][t] = self.obs, action, value
             batch["log_probs"][t] = gaussian_log_prob(action, mean, self.log_std)
@@ -221,7 +224,7 @@ class PPO:
             self.autoreset = done
             self.obs = self._observe(raw)
         self.env_steps += c.batch_size
-        last_value = self.critic.forward_layers(self.obs)[0][:, 0]
+        last_value = self.critic.forward_layers(self.obs, per_row=False)[0][:, 0]
         batch["advantages"], batch["returns"] = gae(batch["rewards"], batch["values"], last_value,
                                                     batch["terminated"], batch["done"], c.gamma, c.gae_lambda)
         batch["episodes"] = finished
@@ -256,8 +259,8 @@ class PPO:
                 if valid.sum() > 1:  # CleanRL norm_adv: per-minibatch mean and (unbiased) std
                     kept = advantages[valid == 1.0]
                     advantages = (advantages - kept.mean()) / (kept.std(ddof=1) + 1e-8)
-                mean, actor_acts = self.actor.forward_layers(flat["obs"][rows])
-                values, critic_acts = self.critic.forward_layers(flat["obs"][rows])
+                mean, actor_acts = self.actor.forward_layers(flat["obs"][rows], per_row=False)
+                values, critic_acts = self.critic.forward_layers(flat["obs"][rows], per_row=False)
                 p_loss, grad_mean, grad_log_std, info = policy_loss(
                     mean, self.log_std, flat["actions"][rows], flat["log_probs"][rows], advantages, weights,
                     c.clip, c.entropy_coef)
