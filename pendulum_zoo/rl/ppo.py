@@ -304,6 +304,7 @@ class PPO:
             "iteration": self.iteration, "env_steps": self.env_steps, "episodes": len(returns),
             "mean_return": float(np.mean(returns)) if returns else None,  # None: no episode ended
             "actor_sparsity": self.actor.sparsity, "critic_sparsity": self.critic.sparsity,
+            "actor_connections": self.actor.connections,
             "log_std": float(np.mean(self.log_std)),
             "rollout_seconds": collected - started, "update_seconds": time.perf_counter() - collected,
         })

@@ -13,6 +13,7 @@ from pendulum_zoo.rl.settings import changed_settings
 PPO_LOG_FIELDS = (
     "iteration", "env_steps", "episodes", "mean_return", "policy_loss", "value_loss", "approx_kl",
     "clip_fraction", "grad_norm", "explained_variance", "log_std", "actor_sparsity", "critic_sparsity",
+    "actor_connections",
     "rollout_seconds", "update_seconds",
 )
 
