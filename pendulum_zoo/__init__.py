@@ -26,6 +26,8 @@ _LAZY = {
     "Policy": "pendulum_zoo.networks.policy",
     "TrainConfig": "pendulum_zoo.training",
     "train": "pendulum_zoo.training",
+    "train_ppo": "pendulum_zoo.training",
+    "ppo_config": "pendulum_zoo.rl.settings",
     "evaluate": "pendulum_zoo.resolve",
     "resolve_agent": "pendulum_zoo.resolve",
     "RandomAgent": "pendulum_zoo.protocol",

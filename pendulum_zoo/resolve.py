@@ -29,11 +29,10 @@ def resolve_agent(agent: Any, env_id: str) -> Agent:
 
 
 def _champion(name: str, env_id: str) -> Agent:
-    from pendulum_zoo.strategies import algorithm_names
-    from pendulum_zoo.zoo import load_champion
+    from pendulum_zoo.zoo import champion_algorithms, load_champion
 
-    if name not in algorithm_names():
-        raise ValueError(f"{name!r} is not a champion name ({', '.join(algorithm_names())}), 'random', or an "
+    if name not in champion_algorithms():
+        raise ValueError(f"{name!r} is not a champion name ({', '.join(champion_algorithms())}), 'random', or an "
                          "existing policy file")
     return as_agent(load_champion(name, canonical_env_id(env_id)))
 

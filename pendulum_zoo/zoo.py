@@ -1,7 +1,8 @@
 """The champion zoo: pretrained policies shipped with the package, loadable in one line.
 
 ``agents/<algorithm>-<EnvName>/`` in the repository (package ``pendulum_zoo.agents`` once installed) holds
-one champion: ``policy.json`` (weights or mask and model card, ``pendulum_zoo.storage.policy_file`` format),
+one champion: ``policy.json`` (weights or mask and model card, ``pendulum_zoo.storage.policy_file`` format;
+PPO's champions, ``ppo`` and ``ppo-sparse``, are MLPs in its version 3),
 ``learning_curve.jsonl`` (the training log), ``learning_curve.svg`` and ``MODEL_CARD.md``.
 """
 
@@ -13,10 +14,12 @@ from importlib.resources import as_file, files
 from importlib.resources.abc import Traversable
 
 from pendulum_zoo.envs.registration import ENV_SPECS, canonical_env_id, env_name
+from pendulum_zoo.networks.mlp import MLPPolicy
 from pendulum_zoo.networks.policy import Policy
+from pendulum_zoo.rl import PPO_ALGORITHMS
 from pendulum_zoo.storage.fileio import read_json
-from pendulum_zoo.storage.policy_file import MAX_POLICY_FILE_BYTES, load_policy, parse_policy
-from pendulum_zoo.strategies import algorithm_names, get_strategy_class
+from pendulum_zoo.storage.policy_file import MAX_POLICY_FILE_BYTES, load_policy, parse_policy, policy_object
+from pendulum_zoo.strategies import algorithm_names
 from pendulum_zoo.validation import check_integer, check_number, did_you_mean, quote
 
 POLICY_FILE = "policy.json"
@@ -27,12 +30,20 @@ def champion_name(algorithm: str, env_id: str) -> str:
     return f"{algorithm}-{env_name(env_id)}"
 
 
+def champion_algorithms() -> tuple[str, ...]:
+    """The names a champion can have: the evolutionary strategies', then PPO's."""
+    return (*algorithm_names(), *PPO_ALGORITHMS)
+
+
 def zoo_root() -> Traversable:
     return files("pendulum_zoo.agents")
 
 
 def champion_folder(algorithm: str, env_id: str) -> Traversable:
-    get_strategy_class(algorithm)  # a clear error for unknown algorithms
+    names = champion_algorithms()
+    if algorithm not in names:
+        raise ValueError(f"unknown algorithm {quote(algorithm)}{did_you_mean(algorithm, names)}; choose one of: "
+                         f"{', '.join(names)}")
     folder = zoo_root().joinpath(champion_name(algorithm, env_id))
     if not folder.joinpath(POLICY_FILE).is_file():
         raise FileNotFoundError(f"the zoo has no {algorithm} champion for {canonical_env_id(env_id)}; "
@@ -40,32 +51,29 @@ def champion_folder(algorithm: str, env_id: str) -> Traversable:
     return folder
 
 
-def load_champion(algorithm: str, env_id: str) -> Policy:
-    """The zoo's ``algorithm`` champion for ``env_id``, ready to ``act(observation)``; its card is ``.card``."""
+def load_champion(algorithm: str, env_id: str) -> Policy | MLPPolicy:
+    """The zoo's ``algorithm`` champion for ``env_id``, ready to ``act(observation)``; its card is ``.card``
+    (an ``MLPPolicy`` for PPO's champions, which also has ``batch_act``)."""
     name = champion_name(algorithm, env_id)
     with as_file(champion_folder(algorithm, env_id).joinpath(POLICY_FILE)) as path:
-        params, card = parse_policy(read_json(path, f"champion {name}", MAX_POLICY_FILE_BYTES), f"champion {name}")
+        network, card = parse_policy(read_json(path, f"champion {name}", MAX_POLICY_FILE_BYTES), f"champion {name}")
     expected = {"algorithm": algorithm, "env_id": canonical_env_id(env_id)}
     found = {key: card.get(key) for key in expected}
     if found != expected:
         raise ValueError(f"champion {name} is labelled {quote(found)}, expected {expected}")
-    policy = Policy(params, f"{algorithm} champion for {canonical_env_id(env_id)}")
-    policy.card = card
-    return policy
+    return policy_object(network, f"{algorithm} champion for {canonical_env_id(env_id)}", card)
 
 
-def load_agent_policy(agent: str | os.PathLike, env_id: str | None = None) -> Policy:
+def load_agent_policy(agent: str | os.PathLike, env_id: str | None = None) -> Policy | MLPPolicy:
     """A network by what a user types: a policy file's path, or a champion name (``mk1``) of the zoo's
     champions for ``env_id``. The card comes along as ``.card``. ValueError names the problem, with a "did you
     mean" for a misspelled champion name."""
     text = os.fspath(agent)
     if os.path.exists(text):
-        params, card = load_policy(text)
+        network, card = load_policy(text)
         algorithm = card.get("algorithm") if isinstance(card.get("algorithm"), str) else "network"
-        policy = Policy(params, f"{algorithm} policy file {text}")
-        policy.card = card
-        return policy
-    names = algorithm_names()
+        return policy_object(network, f"{algorithm} policy file {text}", card)
+    names = champion_algorithms()
     if text in names:
         if env_id is None:
             raise ValueError(f"a champion name ({text}) needs an environment: give --env")
@@ -74,7 +82,7 @@ def load_agent_policy(agent: str | os.PathLike, env_id: str | None = None) -> Po
                      f"file{did_you_mean(text, names)}")
 
 
-def trained_env_id(policy: Policy) -> str | None:
+def trained_env_id(policy: Policy | MLPPolicy) -> str | None:
     """The env ID the policy's card says it was trained on (canonical), or None when the card does not say."""
     env_id = (policy.card or {}).get("env_id")
     try:
@@ -95,7 +103,7 @@ class ProtocolScore:
     steps_to_solve: int | None
 
 
-def protocol_score(policy: Policy, name: str) -> ProtocolScore:
+def protocol_score(policy: Policy | MLPPolicy, name: str) -> ProtocolScore:
     """The card's protocol record, checked; ValueError naming champion ``name`` and the damaged entry."""
     card = policy.card or {}
     zoo_section = card.get("zoo")
@@ -127,5 +135,5 @@ def available_champions() -> list[str]:
 def champion_keys() -> list[tuple[str, str]]:
     """(algorithm, env ID) of every champion in the zoo, in a stable order: by env ID, then algorithm."""
     present = set(available_champions())
-    return [(algorithm, env_id) for env_id in ENV_SPECS for algorithm in algorithm_names()
+    return [(algorithm, env_id) for env_id in ENV_SPECS for algorithm in champion_algorithms()
             if champion_name(algorithm, env_id) in present]

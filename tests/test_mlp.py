@@ -35,6 +35,18 @@ def test_forward_is_batch_independent(sizes, activation, bias):
             assert np.array_equal(net.forward(obs[start:start + size]), full[start:start + size])
 
 
+
+@pytest.mark.parametrize("sizes, activation, bias", SHAPES)
+def test_the_training_forward_agrees_with_the_per_row_forward_to_rounding(sizes, activation, bias):
+    rng = np.random.default_rng(2)
+    net = random_mlp(sizes, activation, bias, rng)
+    obs = rng.normal(size=(64, sizes[0]))
+    fast, fast_acts = net.forward_layers(obs, per_row=False)
+    slow, slow_acts = net.forward_layers(obs)
+    assert np.allclose(fast, slow, rtol=1e-12, atol=1e-12) and len(fast_acts) == len(slow_acts)
+    assert np.array_equal(fast, net.forward_layers(obs, per_row=False)[0])  # deterministic for a batch
+
+
 def test_article_network_is_an_instance():
     rng = np.random.default_rng(2)
     params = rng.normal(size=policy.NUM_PARAMS) * (rng.random(policy.NUM_PARAMS) < 0.3)

@@ -141,7 +141,7 @@ def test_long_values_are_quoted_only_in_part():
 def test_a_file_above_the_size_limit_is_refused_before_parsing(tmp_path):
     path = tmp_path / "big.json"
     path.write_text(" " * (MAX_POLICY_FILE_BYTES + 1) + "{")  # not JSON: only the size check can name it
-    with pytest.raises(ValueError, match="more than the 1,048,576 this reader accepts"):
+    with pytest.raises(ValueError, match=f"more than the {MAX_POLICY_FILE_BYTES:,} this reader accepts"):
         load_policy(path)
 
 
@@ -152,3 +152,73 @@ def test_a_file_above_the_size_limit_is_refused_before_parsing(tmp_path):
 def test_deep_nesting_and_huge_integers_give_clear_errors(tmp_path, text, message):
     with pytest.raises(ValueError, match=message):
         load_policy(write(tmp_path, text))
+
+
+# --- version 3: any MLP ---------------------------------------------------------------------------------------
+
+def sparse_mlp(seed=0, bias=True, normaliser=True):
+    from pendulum_zoo.networks.mlp import MLP, RunningNormaliser, init_weights
+
+    rng = np.random.default_rng(seed)
+    sizes = (5, 12, 7, 1)
+    masks = [(rng.random((a, b)) < 0.3).astype(float) for a, b in zip(sizes[:-1], sizes[1:])]
+    weights = init_weights(sizes, rng, masks=masks)
+    biases = [rng.normal(size=b) for b in sizes[1:]] if bias else None
+    norm = RunningNormaliser(5, rng.normal(size=5), rng.random(5) + 0.1, frozen=True) if normaliser else None
+    return MLP(sizes, weights=weights, biases=biases, masks=masks, bias=bias, normaliser=norm)
+
+
+@pytest.mark.parametrize("bias, normaliser", [(True, True), (False, False)])
+def test_an_mlp_round_trips_exactly_through_a_version_3_file(tmp_path, bias, normaliser):
+    from pendulum_zoo.networks.mlp import MLP, MLPPolicy
+    from pendulum_zoo.storage.policy_file import policy_object
+
+    net = sparse_mlp(bias=bias, normaliser=normaliser)
+    save_policy(tmp_path / "p.json", net, {"algorithm": "ppo-sparse"})
+    assert json.loads((tmp_path / "p.json").read_text())["format_version"] == 3
+    loaded, card = load_policy(tmp_path / "p.json")
+    assert isinstance(loaded, MLP) and card == {"algorithm": "ppo-sparse"}
+    for a, b in zip(net.parameters() + net.masks, loaded.parameters() + loaded.masks):
+        assert np.array_equal(a, b)
+    obs = np.random.default_rng(1).normal(size=(50, 5)) * 3
+    assert np.array_equal(net.forward(obs), loaded.forward(obs))
+    policy = policy_object(loaded, "p", card)
+    assert isinstance(policy, MLPPolicy) and policy.connections == net.connections
+    actions = policy.batch_act(obs)
+    assert actions.shape == (50,) and np.all(np.abs(actions) <= 1.0)
+    assert np.array_equal(actions, [policy.act(row)[0] for row in obs])  # batch-independent, float32-exact
+    assert np.array_equal(actions[7:9], policy.batch_act(obs[7:9]))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["weights"][0][0].__setitem__(0, "x"), "must be a number"),
+    (lambda d: d["network"].__setitem__("activation", "gelu"), "activation"),
+    (lambda d: d["network"].__setitem__("sizes", [5, 12, 7]), "must be a list of 2 arrays"),
+    (lambda d: d["masks"][1][0].__setitem__(0, 2), "only 0 and 1"),
+    (lambda d: d.__setitem__("biases", None), "'biases' must be a list"),
+    (lambda d: d["normaliser"].__setitem__("var", [-1.0] * 5), "must not be negative"),
+    (lambda d: d.__setitem__("weights_sha256", "0" * 64), "do not match 'weights_sha256'"),
+])
+def test_malformed_version_3_files_are_refused_with_the_problem_named(tmp_path, change, message):
+    from pendulum_zoo.storage.policy_file import network_document
+
+    document = json.loads(json.dumps(network_document(sparse_mlp(), {})))
+    change(document)
+    with pytest.raises(ValueError, match=message):
+        parse_policy(document, "p.json")
+
+
+def test_a_changed_masked_weight_or_digit_in_a_version_3_file_is_refused():
+    from pendulum_zoo.storage.policy_file import network_document
+
+    net = sparse_mlp()
+    document = json.loads(json.dumps(network_document(net, {})))
+    i, j = map(int, np.argwhere(net.masks[0] == 0)[0])
+    document["weights"][0][i][j] = 0.5
+    with pytest.raises(ValueError, match="nonzero weights where its mask is 0"):
+        parse_policy(document, "p.json")
+    document = json.loads(json.dumps(network_document(net, {})))
+    i, j = map(int, np.argwhere(net.masks[0] == 1)[0])
+    document["weights"][0][i][j] += 1e-12
+    with pytest.raises(ValueError, match="weights_sha256"):
+        parse_policy(document, "p.json")

@@ -162,3 +162,35 @@ def test_rgb_array_renders_sub_env_0_as_the_single_env_does():
     assert gymnasium.make_vec("pendulum_zoo/InvertedPendulum-v0", num_envs=1).render() is None
     envs.close()
     single.close()
+
+
+def test_get_state_and_set_state_continue_bit_for_bit_and_refuse_other_envs():
+    import json
+
+    env_id = "pendulum_zoo/InvertedPendulum-v0"
+    rng = np.random.default_rng(1)
+    actions = rng.uniform(-1, 1, (120, 3, 1)).astype(np.float32)
+    first = gymnasium.make_vec(env_id, num_envs=3)
+    first.reset(seed=4)
+    for a in actions[:60]:
+        first.step(a)  # random actions: poles fall, autoresets are pending at some steps
+    state = first.get_state()
+    state = {"meta": json.loads(json.dumps(state["meta"])), "arrays": state["arrays"]}
+    expected = [first.step(a)[:4] for a in actions[60:]]
+    second = gymnasium.make_vec(env_id, num_envs=3)
+    second.set_state(state)
+    for a, want in zip(actions[60:], expected):
+        for got, b in zip(second.step(a)[:4], want):
+            assert _same(got, b)
+    ends = sum(int((w[2] | w[3]).sum()) for w in expected)
+    assert ends > 0
+    for other in (gymnasium.make_vec(env_id, num_envs=2), gymnasium.make_vec("pendulum_zoo/InvertedPendulumWide-v0",
+                                                                                num_envs=3)):
+        with pytest.raises(ValueError, match="another environment"):
+            other.set_state(state)
+    bad = {"meta": state["meta"], "arrays": {**state["arrays"], "x": np.array([0.0, np.nan, 0.0])}}
+    with pytest.raises(ValueError, match="non-finite"):
+        second.set_state(bad)
+    with pytest.raises(ValueError, match="sub-env 1"):
+        second.set_state({"meta": {**state["meta"], "generators": [state["meta"]["generators"][0], 5, None]},
+                          "arrays": state["arrays"]})

@@ -16,6 +16,7 @@ from pendulum_zoo.cli.evaluation import warn_if_other_task
 from pendulum_zoo.cli.output import counting_progress, print_whole
 from pendulum_zoo.cli.paths import check_output_file, writing
 from pendulum_zoo.envs.registration import canonical_env_id
+from pendulum_zoo.networks.mlp import MLPPolicy
 from pendulum_zoo.networks.policy import Policy
 from pendulum_zoo.zoo import (
     champion_keys,
@@ -68,13 +69,16 @@ def zoo_command(args: argparse.Namespace, console: Console) -> int:
 
 
 def show_command(args: argparse.Namespace, console: Console) -> int:
-    from pendulum_zoo.drawing import network_renderable, write_network_svg
+    from pendulum_zoo.drawing import mlp_renderable, network_renderable, write_mlp_svg, write_network_svg
 
     policy = load_agent_policy(args.agent, args.env)
     path = check_output_file(args.svg or f"{output_stem(args.agent, policy)}-network.svg", "network drawing")
-    print_whole(console, network_renderable(policy.params, policy.description))
+    # an MLP (PPO's agents) or the article's 192-weight network
+    network, renderable, write = (policy.network, mlp_renderable, write_mlp_svg) if isinstance(policy, MLPPolicy) \
+        else (policy.params, network_renderable, write_network_svg)
+    print_whole(console, renderable(network, policy.description))
     with writing(f"the network drawing to {path}"):
-        write_network_svg(path, policy.params, policy.description)
+        write(path, network, policy.description)
     console.print(f"network drawing written to {escape(path)}")
     return 0
 
@@ -99,7 +103,7 @@ def enjoy_command(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def output_stem(agent: str, policy: Policy) -> str:
+def output_stem(agent: str, policy: Policy | MLPPolicy) -> str:
     """The default file name's stem: the champion's name (``mk1-InvertedPendulum-v0``) or the policy file's."""
     if os.path.exists(agent):
         return os.path.splitext(os.path.basename(agent))[0]

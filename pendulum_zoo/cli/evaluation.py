@@ -15,9 +15,8 @@ from pendulum_zoo.cli.output import counting_progress, print_lines, print_warnin
 from pendulum_zoo.cli.paths import check_output_file, writing
 from pendulum_zoo.envs.registration import canonical_env_id
 from pendulum_zoo.networks.policy import Policy
-from pendulum_zoo.strategies import algorithm_names
 from pendulum_zoo.validation import did_you_mean
-from pendulum_zoo.zoo import env_name, load_agent_policy, trained_env_id
+from pendulum_zoo.zoo import champion_algorithms, env_name, load_agent_policy, trained_env_id
 
 
 def evaluate_command(args: argparse.Namespace, console: Console) -> int:
@@ -54,7 +53,7 @@ def evaluate_command(args: argparse.Namespace, console: Console) -> int:
 def resolve_network(agent: str, env_id: str) -> Any:
     """A champion name, a policy file, or a misspelled champion name is loaded here (to check its card's task
     and suggest a spelling); anything else ('random') goes to the protocol as given."""
-    names = algorithm_names()
+    names = champion_algorithms()
     if not (os.path.exists(agent) or agent in names or did_you_mean(agent, names)):
         return agent
     policy = load_agent_policy(agent, env_id)

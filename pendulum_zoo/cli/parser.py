@@ -13,13 +13,18 @@ from pendulum_zoo.cli import champions, demo, evaluation, training
 from pendulum_zoo.cli.paths import RUNS_ROOT
 from pendulum_zoo.envs.registration import ENV_IDS
 from pendulum_zoo.protocol import DEFAULT_EPISODES
+from pendulum_zoo.rl import PPO_ALGORITHMS, SPARSE_METHODS
+from pendulum_zoo.rl.settings import SETTINGS
+from pendulum_zoo.rl.sparse import DISTRIBUTIONS
 from pendulum_zoo.rollout.evaluator import DEFAULT_ENGINE, ENGINES
 from pendulum_zoo.strategies import algorithm_names
 from pendulum_zoo.training import TrainConfig
+from pendulum_zoo.zoo import champion_algorithms
 
 # fields whose form the contract fixes: ALGO is positional, env_id is --env, hyperparameters is --set KEY=VALUE
 POSITIONAL, ENV_FLAG, ASSIGNMENT_FLAG = "algorithm", "--env", "--set"
-AGENT_HELP = "a champion name (" + ", ".join(algorithm_names()) + ") or a policy file"
+PPO_ALGORITHM = PPO_ALGORITHMS[0]  # `train ppo`: the options below, and --set for any PPOConfig or SparseConfig field
+AGENT_HELP = "a champion name (" + ", ".join(champion_algorithms()) + ") or a policy file"
 
 
 def add_execution_options(parser: argparse.ArgumentParser, scoring: bool = False) -> None:
@@ -43,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser = commands.add_parser("train", help="train an algorithm on a pendulum task",
                                        description="Train ALGO on --env; log, checkpoint and champion go to --out.")
     add_config_options(train_parser)
+    add_ppo_options(train_parser)
     add_execution_options(train_parser)
     train_parser.add_argument("--out", default=None, metavar="DIR",
                               help=f"run folder (default: {RUNS_ROOT}/ALGO-ENV-sSEED)")
@@ -131,6 +137,29 @@ def add_config_options(parser: argparse.ArgumentParser, exclude: tuple[str, ...]
             continue
         flag = meta.get("flag", "--" + field.name.replace("_", "-"))
         parser.add_argument(flag, type=value_type, **options)
+
+
+def add_ppo_options(parser: argparse.ArgumentParser) -> None:
+    """The options of ``train ppo`` (left out of the namespace when not given, as the others): the ones that
+    matter most; ``--set KEY=VALUE`` sets any other ``PPOConfig`` or ``SparseConfig`` field."""
+    group = parser.add_argument_group(f"train {PPO_ALGORITHM}", "PPO with optional sparse training (ALGO ppo); "
+                                      "--set KEY=VALUE sets any other PPO or sparse-training field")
+    suppress = {"default": argparse.SUPPRESS}
+    group.add_argument("--settings", choices=SETTINGS, help="tuned per task (default) or the paper's (A.3)",
+                       **suppress)
+    group.add_argument("--sparse", choices=SPARSE_METHODS, metavar="METHOD",
+                       help=f"{_one_of(SPARSE_METHODS)} (default dense)", **suppress)
+    group.add_argument("--sparsity", type=float, metavar="X", help="target fraction of weights removed "
+                       "(default 0.9 for the sparse methods)", **suppress)
+    group.add_argument("--distribution", choices=DISTRIBUTIONS, help="layer sparsities (default erk)", **suppress)
+    group.add_argument("--total-steps", type=int, metavar="N", help="env steps in all (default: the settings')",
+                       **suppress)
+    group.add_argument("--num-envs", type=int, metavar="N", help="env copies stepped together", **suppress)
+    group.add_argument("--num-steps", type=int, metavar="N", help="steps per copy per rollout", **suppress)
+    group.add_argument("--normalize-obs", action=argparse.BooleanOptionalAction,
+                       help="running observation normalisation", **suppress)
+    group.add_argument("--normalize-reward", action=argparse.BooleanOptionalAction,
+                       help="reward scaling by the return's running std", **suppress)
 
 
 def _value_type(annotation: Any) -> type:

@@ -1,4 +1,5 @@
-"""``pendulum-zoo train`` (one run) and ``pendulum-zoo benchmark`` (one run per seed, each champion scored)."""
+"""``pendulum-zoo train`` (one run: an evolutionary strategy, or ``train ppo``) and ``pendulum-zoo benchmark``
+(one run per seed, each champion scored)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def config_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def train_command(args: argparse.Namespace, console: Console) -> int:
+    from pendulum_zoo.cli.ppo_training import PPO_OPTIONS, ppo_train_command
+    from pendulum_zoo.rl import PPO_ALGORITHMS
+
+    if args.algorithm == PPO_ALGORITHMS[0]:
+        return ppo_train_command(args, console)
+    given = [name for name in PPO_OPTIONS if hasattr(args, name)]
+    if given:
+        raise ValueError(f"--{given[0].replace('_', '-')} is an option of 'train ppo', not of {args.algorithm}")
     config = TrainConfig(**config_overrides(args)).resolved()  # every bad value is reported before any work
     out = check_output_folder(args.out or default_run_folder(config.algorithm, config.env_id, config.seed),
                               "run folder")
@@ -50,15 +59,24 @@ def train_command(args: argparse.Namespace, console: Console) -> int:
                   f"population {config.population_size}, {config.episodes} episodes, threshold "
                   f"{config.threshold:g}, generations {config.min_generations}..{config.max_generations}; "
                   f"run folder {escape(out)}", soft_wrap=True)
+    return run_and_summarise(console, progress, out, "generation", CARD_SUMMARY,
+                             lambda: train(config, out, workers=args.workers, engine=args.engine,
+                                            resume=args.resume, callback=show))
+
+
+def run_and_summarise(console: Console, progress: Progress, out: str, unit: str, summary: tuple[str, ...],
+                      run) -> int:
+    """``run()`` (a training run in ``out``) under its progress display; on Ctrl-C, where its checkpoint is and
+    exit code 130; else the ``summary`` keys of its champion's card."""
     try:
         with progress, writing(f"the run folder {out}"):
-            result = train(config, out, workers=args.workers, engine=args.engine, resume=args.resume, callback=show)
+            result = run()
     except KeyboardInterrupt:
-        console.print(f"[yellow]interrupted.[/] The checkpoint of the last completed generation is in "
+        console.print(f"[yellow]interrupted.[/] The checkpoint of the last completed {unit} is in "
                       f"{escape(out)}; continue with the same command and --resume.")
         return 130
     table = Table(title=f"champion: {escape(out)}/champion.json", show_header=False)
-    for key in CARD_SUMMARY:
+    for key in summary:
         table.add_row(key, str(result.card[key]))
     print_whole(console, table)
     return 0

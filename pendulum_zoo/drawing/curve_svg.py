@@ -4,6 +4,8 @@ Top panel: fitness of the generation's best member, the elite mean and the popul
 environment steps, with the success threshold as a dashed line. Bottom panel: connection counts of the best
 member and the population mean. Records are ``log.jsonl`` rows (``training.LOG_FIELDS``); a key that is
 missing or None in some record just leaves a gap in that series, so partial or older logs still draw.
+``kind="ppo"`` charts a PPO run's log (``training.ppo_card.PPO_LOG_FIELDS``) instead: the mean return of the
+iteration's training episodes, and the actor's nonzero weights.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ CONNECTION_SERIES = (
     ("best_connections", "best member", "#222222"),
     ("population_connections_mean", "population mean", "#e08214"),
 )
+RETURN_SERIES = (("mean_return", "training episodes", "#222222"),)
+ACTOR_SERIES = (("actor_connections", "actor weights", "#222222"),)
+# per kind of log: the main panel's series and title, the small panel's
+CURVES = {"evolution": (FITNESS_SERIES, "fitness", CONNECTION_SERIES, "connections"),
+          "ppo": (RETURN_SERIES, "mean return", ACTOR_SERIES, "connections")}
 # The x axis is the first of these keys that the log holds; env steps are what the article compares.
 X_KEYS = (("env_steps", "environment steps"), ("generation", "generation"))
 
@@ -53,7 +60,8 @@ class _Axis:
         return start + (value - self.low) / (self.high - self.low) * length
 
 
-def learning_curve_svg(records: list[dict], title: str = "", threshold: float | None = None) -> str:
+def learning_curve_svg(records: list[dict], title: str = "", threshold: float | None = None,
+                       kind: str = "evolution") -> str:
     """A standalone SVG document charting ``records`` (one dict per generation, oldest first).
 
     Each drawn series is a ``<polyline class="series" data-series="KEY">``; the threshold, when given, is a
@@ -67,10 +75,13 @@ def learning_curve_svg(records: list[dict], title: str = "", threshold: float | 
             raise ValueError(f"record {index} is a {type(record).__name__}, not a dict")
     if threshold is not None:
         threshold = check_number("threshold", threshold)
+    if kind not in CURVES:
+        raise ValueError(f"kind must be one of {', '.join(CURVES)}, got {kind!r}")
+    main_series, main_title, small_series, small_title = CURVES[kind]
 
     xs, x_title = _x_values(records)
-    fitness = {key: _points(records, key, xs) for key, _, _ in FITNESS_SERIES}
-    connections = {key: _points(records, key, xs) for key, _, _ in CONNECTION_SERIES}
+    fitness = {key: _points(records, key, xs) for key, _, _ in main_series}
+    connections = {key: _points(records, key, xs) for key, _, _ in small_series}
     has_small = any(connections.values())
 
     all_x = [x for x in xs if x is not None]
@@ -87,17 +98,17 @@ def learning_curve_svg(records: list[dict], title: str = "", threshold: float | 
 
     parts = svg_head(WIDTH, height, title, LEFT + PLOT_WIDTH / 2, 26)
 
-    parts += _panel(x_axis, y_axis, MAIN_TOP, MAIN_HEIGHT, "fitness", x_labels=not has_small)
-    parts += _series(FITNESS_SERIES, fitness, x_axis, y_axis, MAIN_TOP, MAIN_HEIGHT)
+    parts += _panel(x_axis, y_axis, MAIN_TOP, MAIN_HEIGHT, main_title, x_labels=not has_small)
+    parts += _series(main_series, fitness, x_axis, y_axis, MAIN_TOP, MAIN_HEIGHT)
     legend_y = MAIN_TOP + 8
     if threshold is not None:
         y = y_axis.scale(threshold, MAIN_TOP + MAIN_HEIGHT, -MAIN_HEIGHT)
         parts.append(f'<line class="threshold" x1="{LEFT:.1f}" y1="{y:.1f}" x2="{LEFT + PLOT_WIDTH:.1f}" '
                      f'y2="{y:.1f}" stroke="#2ca02c" stroke-width="1.2" stroke-dasharray="6 4" '
                      f'data-value="{threshold:g}"/>')
-    parts += _legend(FITNESS_SERIES, fitness, legend_y)
+    parts += _legend(main_series, fitness, legend_y)
     if threshold is not None:
-        y = legend_y + 18 * len(FITNESS_SERIES)
+        y = legend_y + 18 * len(main_series)
         parts.append(f'<line x1="{LEGEND_X:.1f}" y1="{y:.1f}" x2="{LEGEND_X + 22:.1f}" y2="{y:.1f}" '
                      f'stroke="#2ca02c" stroke-width="1.2" stroke-dasharray="6 4"/>')
         parts.append(_legendsvg_text(y, f"threshold ({threshold:g})"))
@@ -105,9 +116,9 @@ def learning_curve_svg(records: list[dict], title: str = "", threshold: float | 
     if has_small:
         counts = [y for points in connections.values() for _, y in points]
         c_axis = _axis(0.0, max(counts), target=3, margin_high=0.08)
-        parts += _panel(x_axis, c_axis, small_top, SMALL_HEIGHT, "connections", x_labels=True)
-        parts += _series(CONNECTION_SERIES, connections, x_axis, c_axis, small_top, SMALL_HEIGHT)
-        parts += _legend(CONNECTION_SERIES, connections, small_top + 8)
+        parts += _panel(x_axis, c_axis, small_top, SMALL_HEIGHT, small_title, x_labels=True)
+        parts += _series(small_series, connections, x_axis, c_axis, small_top, SMALL_HEIGHT)
+        parts += _legend(small_series, connections, small_top + 8)
 
     parts.append(f'<text class="axis-title" x="{LEFT + PLOT_WIDTH / 2:.1f}" y="{plot_bottom + 38:.1f}" '
                  f'text-anchor="middle" font-size="12" fill="{TEXT}">{x_title}</text>')
@@ -116,9 +127,9 @@ def learning_curve_svg(records: list[dict], title: str = "", threshold: float | 
 
 
 def write_learning_curve_svg(path: str | os.PathLike, records: list[dict], title: str = "",
-                             threshold: float | None = None) -> None:
-    """Write ``learning_curve_svg(records, title, threshold)`` to ``path`` atomically."""
-    atomic_write_text(path, learning_curve_svg(records, title, threshold))
+                             threshold: float | None = None, kind: str = "evolution") -> None:
+    """Write ``learning_curve_svg(records, title, threshold, kind)`` to ``path`` atomically."""
+    atomic_write_text(path, learning_curve_svg(records, title, threshold, kind))
 
 
 def _number(record: Mapping, key: str, index: int) -> float | None:

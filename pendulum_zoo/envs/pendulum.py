@@ -195,7 +195,7 @@ class InvertedPendulumEnv(gymnasium.Env):
     def render(self) -> np.ndarray | None:
         physics = self._open_physics()
         if self.render_mode == "rgb_array":
-            return _camera_image(physics.client, self.track_half_width)
+            return camera_image(physics.client, self.track_half_width)
         if self.render_mode is None:
             gymnasium.logger.warn(
                 "render() was called without a render_mode; pass render_mode='rgb_array' or 'human' to "
@@ -306,7 +306,7 @@ def _log_missing_display() -> None:
                         "set: the environment runs without the viewer; use render_mode='rgb_array' for frames")
 
 
-def _camera_image(client: int, track_half_width: float) -> np.ndarray:
+def camera_image(client: int, track_half_width: float) -> np.ndarray:
     # env_bases.MJCFBaseBulletEnv.render; the camera backs off on tracks wider than the legacy one so the
     # whole rail stays in view.
     distance = 3.0 * max(1.0, track_half_width / 1.25)

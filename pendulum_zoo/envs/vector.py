@@ -21,16 +21,19 @@ from gymnasium.vector.utils import batch_space
 from pendulum_zoo.envs.pendulum import (
     BALANCE_ANGLE_LIMIT,
     InvertedPendulumEnv,
-    _camera_image,
     action_array,
+    camera_image,
     initial_pole_angle,
 )
 from pendulum_zoo.envs.registration import MAX_EPISODE_STEPS
 from pendulum_zoo.physics.bullet_client import FORCE_SCALE, HINGE, SLIDER, PendulumPhysics
 from pendulum_zoo.physics.engine import BatchedPendulum
-from pendulum_zoo.validation import check_integer
+from pendulum_zoo.rng_state import generator_from_state, generator_state
+from pendulum_zoo.validation import check_integer, quote
 
 _AUTORESET_MODES = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
+_STATE_ARRAYS = {"x": np.float64, "x_dot": np.float64, "theta": np.float64, "theta_dot": np.float64,
+                 "steps": np.int64, "autoreset": np.bool_}
 
 
 class InvertedPendulumVectorEnv(VectorEnv):
@@ -128,6 +131,66 @@ class InvertedPendulumVectorEnv(VectorEnv):
             self._autoreset[:] = False
         return observations, rewards, terminated, truncated, infos
 
+    def get_state(self) -> dict[str, Any]:
+        """Everything the next steps depend on, as ``{"meta": JSON-able, "arrays": {name: array}}`` (for a
+        checkpoint's header and .npz): the engine's arrays, step counts, autoreset flags, every sub-env's
+        generator. ``set_state`` on an env made with the same arguments continues bit for bit."""
+        self._check_open()
+        p = self._pendulums
+        arrays = {"x": p.x, "x_dot": p.x_dot, "theta": p.theta, "theta_dot": p.theta_dot, "steps": self._steps,
+                  "autoreset": self._autoreset}
+        meta = {"kind": type(self).__name__, **self._shape(), "started": self._started,
+                "generators": [None if g is None else generator_state(g) for g in self._generators],
+                "np_random": None if self._np_random is None else generator_state(self._np_random),
+                "np_random_seed": self._np_random_seed}
+        return {"meta": meta, "arrays": {name: np.array(value) for name, value in arrays.items()}}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore ``get_state``'s data (validated first: ValueError naming the problem, the env unchanged)."""
+        self._check_open()
+        if not isinstance(state, dict) or not isinstance(state.get("meta"), dict) \
+                or not isinstance(state.get("arrays"), dict):
+            raise ValueError("a vector env state must be {'meta': {...}, 'arrays': {...}}")
+        meta, arrays = state["meta"], state["arrays"]
+        expected = {"kind": type(self).__name__, **self._shape()}
+        wrong = [name for name in expected if meta.get(name) != expected[name]]
+        if wrong:
+            raise ValueError("the saved vector env state is of another environment: " + ", ".join(
+                f"{name} {quote(meta.get(name))}, this env has {quote(expected[name])}" for name in wrong))
+        checked = {}
+        for name, dtype in _STATE_ARRAYS.items():
+            value = np.asarray(arrays.get(name))
+            if value.shape != (self.num_envs,) or value.dtype != dtype:
+                raise ValueError(f"vector env state: {name!r} must be {np.dtype(dtype).name} of shape "
+                                 f"({self.num_envs},), got {value.dtype} of shape {value.shape}")
+            if dtype is np.float64 and not np.isfinite(value).all():
+                raise ValueError(f"vector env state: {name!r} holds non-finite values")
+            checked[name] = value.copy()
+        if np.any(checked["steps"] < 0) or np.any(checked["steps"] > self.max_episode_steps):
+            raise ValueError(f"vector env state: step counts must lie in [0, {self.max_episode_steps}]")
+        generators = meta.get("generators")
+        if not isinstance(generators, list) or len(generators) != self.num_envs:
+            raise ValueError(f"vector env state: 'generators' must list {self.num_envs} generator states")
+        restored = [None if g is None else generator_from_state(g, f"the generator of sub-env {i}")
+                    for i, g in enumerate(generators)]
+        np_random = meta.get("np_random")
+        np_random = None if np_random is None else generator_from_state(np_random, "the vector env's generator")
+        seed = meta.get("np_random_seed")
+        if seed is not None and type(seed) is not int:
+            raise ValueError(f"vector env state: 'np_random_seed' must be an integer or null, got {quote(seed)}")
+        if not isinstance(meta.get("started"), bool) or (meta["started"] and None in restored):
+            raise ValueError("vector env state: 'started' must be true or false, and a started env has every "
+                             "sub-env's generator")
+        p = self._pendulums
+        p.x, p.x_dot, p.theta, p.theta_dot = (checked[name] for name in ("x", "x_dot", "theta", "theta_dot"))
+        self._steps, self._autoreset, self._generators = checked["steps"], checked["autoreset"], restored
+        self._np_random, self._np_random_seed = np_random, seed
+        self._started = meta["started"]
+
+    def _shape(self) -> dict[str, Any]:
+        return {"num_envs": self.num_envs, "max_episode_steps": self.max_episode_steps,
+                "track_half_width": self.track_half_width, "autoreset_mode": self.autoreset_mode.value}
+
     def render(self) -> np.ndarray | None:
         self._check_open()
         if self.render_mode != "rgb_array":
@@ -139,7 +202,7 @@ class InvertedPendulumVectorEnv(VectorEnv):
 
         pybullet.resetJointState(cart, SLIDER, float(p.x[0]), float(p.x_dot[0]), physicsClientId=cid)
         pybullet.resetJointState(cart, HINGE, float(p.theta[0]), float(p.theta_dot[0]), physicsClientId=cid)
-        return _camera_image(cid, self.track_half_width)
+        return camera_image(cid, self.track_half_width)
 
     def close_extras(self, **kwargs: Any) -> None:
         if self._renderer is not None:

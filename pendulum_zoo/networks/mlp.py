@@ -143,15 +143,17 @@ class MLP:
         out = self.forward_layers(rows)[0]
         return out[0] if single else out
 
-    def forward_layers(self, x: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    def forward_layers(self, x: np.ndarray, per_row: bool = True) -> tuple[np.ndarray, list[np.ndarray]]:
         """The layers alone (no normalisation) on ``(R, sizes[0])`` inputs: the outputs and every layer's
-        input and output activations, kept for ``backward``."""
+        input and output activations, kept for ``backward``. ``per_row=False`` uses one matrix product per
+        layer: faster, deterministic for a given batch, but a row's result may depend on the batch (BLAS
+        blocking), so training uses it and evaluation (``forward``) does not."""
         activations = [np.asarray(x, dtype=np.float64)]
         last = len(self.weights) - 1
         for index, weight in enumerate(self.weights):
             h = activations[-1]
             # one (1, fan_in) @ (fan_in, fan_out) product per row: batch-independent (module docstring)
-            z = np.matmul(h[:, None, :], weight)[:, 0, :]
+            z = np.matmul(h[:, None, :], weight)[:, 0, :] if per_row else h @ weight
             if self.bias:
                 z += self.biases[index]
             name = self.activation if index < last else self.output_activation
@@ -231,3 +233,31 @@ def _arrays(what: str, given, shapes, fill: float) -> list[np.ndarray]:
             raise ValueError(f"{what} of layer {index} must be finite")
         arrays.append(array)
     return arrays
+
+
+class MLPPolicy:
+    """A deterministic policy made of an ``MLP`` (frozen normaliser): what a saved PPO agent is. ``act`` for one
+    observation, ``batch_act`` for ``(J, sizes[0])`` observations -> ``(J,)`` actions, both the network's mean
+    action clipped to the action range [-1, 1] (the env clips too); rows stay independent of each other."""
+    # a (J, 5) batch goes through MLP.forward's per-row products, so batch_act(obs)[j] == act(obs[j])[0]
+
+    def __init__(self, network: MLP, description: str = "network", card: dict | None = None) -> None:
+        if not isinstance(network, MLP) or network.sizes[-1] != 1:
+            raise ValueError("an MLP policy needs an MLP with one output (the action)")
+        self.network = network.copy(freeze_normaliser=True)
+        self.description, self.card = description, card
+        self.params = None  # not the article's 192-weight network: the protocol runs it through batch_act
+
+    @property
+    def connections(self) -> int:
+        return self.network.connections
+
+    def batch_act(self, observations: np.ndarray) -> np.ndarray:
+        """float32 actions, the action space's dtype: the same numbers ``act`` gives the single env."""
+        return np.clip(self.network.forward(observations)[:, 0], -1.0, 1.0).astype(np.float32)
+
+    def act(self, observation: np.ndarray) -> np.ndarray:
+        return self.batch_act(np.asarray(observation, dtype=np.float64).reshape(1, -1))  # shape (1,)
+
+    def __repr__(self) -> str:
+        return f"MLPPolicy({self.description!r}, {self.network!r})"

@@ -1,5 +1,6 @@
-"""What the protocol scores: an ``Agent``, made from a ``Policy``, a weight array, a policy file, ``"random"``, a
-callable ``obs -> action``, an object with ``act(obs)`` or a stable-baselines3 style ``predict``.
+"""What the protocol scores: an ``Agent``, made from a ``Policy``, an ``MLPPolicy`` or ``MLP`` (PPO's agents), a
+weight array, a policy file, ``"random"``, a callable ``obs -> action``, an object with ``act(obs)`` or a
+stable-baselines3 style ``predict``.
 
 Champion names (``"mk1"``) are not resolved here: the zoo is a layer above the protocol, so
 ``pendulum_zoo.resolve.resolve_agent`` (and ``pendulum_zoo.evaluate``) turn names into agents first.
@@ -9,16 +10,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from pendulum_zoo.networks.mlp import MLP, MLPPolicy
 from pendulum_zoo.networks.policy import NUM_PARAMS, Policy
-from pendulum_zoo.storage.policy_file import load_policy
+from pendulum_zoo.storage.policy_file import load_policy, policy_object
 from pendulum_zoo.validation import is_integer
 
-AGENT_KINDS = ("a policy file, 'random', a Policy, a callable obs -> action, an object with act(obs), or an object "
+AGENT_KINDS = ("a policy file, 'random', a Policy, an MLPPolicy or MLP, a callable obs -> action, an object with act(obs), or an object "
                "with predict(obs, deterministic=True) returning (action, state)")
 
 
@@ -56,6 +58,11 @@ def as_agent(agent: Any) -> Agent:
         return agent
     if isinstance(agent, Policy):
         return Agent(agent.description, _algorithm_of(agent), policy=agent, training_steps=_training_steps(agent.card))
+    if isinstance(agent, MLP):
+        agent = MLPPolicy(agent, "MLP")
+    if isinstance(agent, MLPPolicy):
+        return Agent(agent.description, _algorithm_of(agent), act=agent.act, batch_act=agent.batch_act,
+                     training_steps=_training_steps(agent.card))
     if isinstance(agent, (str, os.PathLike)):
         return _from_text(agent)
     if isinstance(agent, np.ndarray):
@@ -88,16 +95,17 @@ def _from_text(agent: str | os.PathLike) -> Agent:
     if os.path.isdir(text):
         raise ValueError(f"{text!r} is a folder, not a policy file")
     if os.path.exists(text):
-        params, card = load_policy(text)
+        network, card = load_policy(text)
         algorithm = card.get("algorithm") if isinstance(card.get("algorithm"), str) else "network"
-        policy = Policy(params, text)
-        policy.card = card
+        policy = policy_object(network, text, card)
+        if isinstance(policy, MLPPolicy):
+            return replace(as_agent(policy), description=f"{algorithm} policy file {text}")
         return Agent(f"{algorithm} policy file {text}", algorithm, policy=policy, training_steps=_training_steps(card))
     raise ValueError(f"{text!r} is not 'random' or an existing policy file (champion names such as 'mk1' are "
                      "resolved by pendulum_zoo.evaluate)")
 
 
-def _algorithm_of(policy: Policy) -> str:
+def _algorithm_of(policy: Policy | MLPPolicy) -> str:
     card_algorithm = (policy.card or {}).get("algorithm")
     if isinstance(card_algorithm, str):
         return card_algorithm

@@ -4,4 +4,14 @@
 from pendulum_zoo.rl.ppo import PPO, PPOConfig
 from pendulum_zoo.rl.sparse import SPARSE_METHODS, SparseConfig
 
-__all__ = ["PPO", "PPOConfig", "SPARSE_METHODS", "SparseConfig"]
+# the names of PPO-trained agents (``algorithm`` on their cards, champion names in the zoo): dense, and sparse
+# by any method of ``SPARSE_METHODS`` but dense (the card's ``sparse`` section names it)
+PPO_ALGORITHMS = ("ppo", "ppo-sparse")
+
+
+def ppo_algorithm(config: PPOConfig) -> str:
+    """``ppo`` for dense training, ``ppo-sparse`` for the sparse methods."""
+    return PPO_ALGORITHMS[config.sparse.method != "dense"]
+
+
+__all__ = ["PPO", "PPOConfig", "PPO_ALGORITHMS", "SPARSE_METHODS", "SparseConfig", "ppo_algorithm"]

@@ -11,6 +11,9 @@ Rollouts run on a ``gymnasium.vector.VectorEnv`` in next-step autoreset mode (gy
 step ignores the action and returns the reset observation. Those autoreset rows are kept in the buffer with
 weight 0. A truncated episode is bootstrapped with the value of its final observation, which is exactly the
 value computed for the autoreset row that follows it.
+
+Training's forward passes use one matrix product per layer (``MLP.forward_layers(per_row=False)``): the same
+run gives the same numbers, and only the saved policy (``policy()``) needs the batch-independent forward.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pendulum_zoo.envs.registration import canonical_env_id
 from pendulum_zoo.networks.mlp import INITIALISATIONS, MLP, RunningNormaliser, init_weights
 from pendulum_zoo.rl.adam import Adam, clip_global_norm
 from pendulum_zoo.rl.losses import gaussian_log_prob, policy_loss, value_loss
+from pendulum_zoo.rl.ppo_state import ppo_state, restore_state
 from pendulum_zoo.rl.sparse import SparseConfig, SparseTrainer
 from pendulum_zoo.validation import check_integer, check_number, quote
 
@@ -56,7 +60,7 @@ class PPOConfig:
     log_std_init: float = 0.0
     normalize_obs: bool = False
     normalize_reward: bool = False
-    vectorization_mode: str = "sync"
+    vectorization_mode: str = "vector_entry_point"  # the native vector env (envs/vector.py), bit-identical to sync
     sparse: SparseConfig = SparseConfig()
 
     def __post_init__(self) -> None:
@@ -80,6 +84,29 @@ class PPOConfig:
                              f"got {quote(self.vectorization_mode)}")
         if not isinstance(self.sparse, SparseConfig):
             raise TypeError(f"sparse must be a SparseConfig, got {quote(self.sparse)}")
+
+    def to_dict(self) -> dict:
+        """The configuration as JSON-able data (``from_dict`` reads it back)."""
+        values = dataclasses.asdict(self)
+        return {**values, "actor_hidden": list(self.actor_hidden), "critic_hidden": list(self.critic_hidden)}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> PPOConfig:
+        """The configuration ``to_dict`` wrote; ValueError for unknown fields, TypeError/ValueError for bad values."""
+        if not isinstance(values, dict):
+            raise ValueError(f"a PPO configuration must be a JSON object, got {type(values).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown PPO configuration field(s): {', '.join(unknown)}")
+        values = dict(values)
+        if isinstance(values.get("sparse"), dict):
+            sparse_known = {f.name for f in dataclasses.fields(SparseConfig)}
+            unknown = sorted(set(values["sparse"]) - sparse_known)
+            if unknown:
+                raise ValueError(f"unknown sparse configuration field(s): {', '.join(unknown)}")
+            values["sparse"] = SparseConfig(**values["sparse"])
+        return cls(**values)
 
     @property
     def batch_size(self) -> int:
@@ -177,8 +204,8 @@ class PPO:
         finished: list[tuple[float, int]] = []
         std = np.exp(self.log_std)
         for t in range(c.num_steps):
-            mean = self.actor.forward_layers(self.obs)[0]
-            value = self.critic.forward_layers(self.obs)[0][:, 0]
+            mean = self.actor.forward_layers(self.obs, per_row=False)[0]
+            value = self.critic.forward_layers(self.obs, per_row=False)[0][:, 0]
             action = mean + std * self.action_rng.standard_normal(mean.shape)
             batch["obs"][t], batch["actions"][t], batch["values"][t] = self.obs, action, value
             batch["log_probs"][t] = gaussian_log_prob(action, mean, self.log_std)
@@ -197,7 +224,7 @@ class PPO:
             self.autoreset = done
             self.obs = self._observe(raw)
         self.env_steps += c.batch_size
-        last_value = self.critic.forward_layers(self.obs)[0][:, 0]
+        last_value = self.critic.forward_layers(self.obs, per_row=False)[0][:, 0]
         batch["advantages"], batch["returns"] = gae(batch["rewards"], batch["values"], last_value,
                                                     batch["terminated"], batch["done"], c.gamma, c.gae_lambda)
         batch["episodes"] = finished
@@ -232,8 +259,8 @@ class PPO:
                 if valid.sum() > 1:  # CleanRL norm_adv: per-minibatch mean and (unbiased) std
                     kept = advantages[valid == 1.0]
                     advantages = (advantages - kept.mean()) / (kept.std(ddof=1) + 1e-8)
-                mean, actor_acts = self.actor.forward_layers(flat["obs"][rows])
-                values, critic_acts = self.critic.forward_layers(flat["obs"][rows])
+                mean, actor_acts = self.actor.forward_layers(flat["obs"][rows], per_row=False)
+                values, critic_acts = self.critic.forward_layers(flat["obs"][rows], per_row=False)
                 p_loss, grad_mean, grad_log_std, info = policy_loss(
                     mean, self.log_std, flat["actions"][rows], flat["log_probs"][rows], advantages, weights,
                     c.clip, c.entropy_coef)
@@ -257,6 +284,14 @@ class PPO:
         stats["explained_variance"] = float(1.0 - residual / spread) if spread > 0 else None
         return stats
 
+    def state(self) -> dict:
+        """The run's whole state between iterations (``rl.ppo_state``): JSON-able meta and arrays."""
+        return ppo_state(self)
+
+    def load_state(self, state: dict) -> None:
+        """Continue from ``state()``'s data, saved by a run of the same configuration."""
+        restore_state(self, state)
+
     def iterate(self) -> dict:
         """One rollout and one update; the statistics of both."""
         started = time.perf_counter()
@@ -269,6 +304,7 @@ class PPO:
             "iteration": self.iteration, "env_steps": self.env_steps, "episodes": len(returns),
             "mean_return": float(np.mean(returns)) if returns else None,  # None: no episode ended
             "actor_sparsity": self.actor.sparsity, "critic_sparsity": self.critic.sparsity,
+            "actor_connections": self.actor.connections,
             "log_std": float(np.mean(self.log_std)),
             "rollout_seconds": collected - started, "update_seconds": time.perf_counter() - collected,
         })

@@ -41,7 +41,7 @@ def save_checkpoint(path: str, config: TrainConfig, strategy, state: RunState) -
     arrays["champion"] = state.champion
     if state.trained_champion is not None:
         arrays["trained_champion"] = state.trained_champion
-    arrays["header"] = np.frombuffer(json.dumps(header, allow_nan=False).encode(), dtype=np.uint8)
+    arrays["header"] = header_array(header)
     write_npz(path, arrays)
 
 
@@ -49,7 +49,7 @@ def load_checkpoint(path: str):
     """``(strategy, state, config)`` from the checkpoint at ``path``; ValueError naming the file if it is damaged,
     incomplete, or its parts disagree."""
     arrays = read_npz(path, "checkpoint")
-    header = _header(path, arrays.pop("header", None))
+    header = read_header(path, arrays.pop("header", None))
     missing = [key for key in ("config", "strategy", "run") if key not in header]
     if "champion" not in arrays:
         missing.append("the champion array")
@@ -79,16 +79,23 @@ def load_checkpoint(path: str):
     return strategy, state, config
 
 
-def _header(path: str, data: np.ndarray | None) -> dict[str, Any]:
+def header_array(header: dict[str, Any]) -> np.ndarray:
+    """A checkpoint's JSON header as the uint8 array stored beside its other arrays."""
+    return np.frombuffer(json.dumps(header, allow_nan=False).encode(), dtype=np.uint8)
+
+
+def read_header(path: str, data: np.ndarray | None, kind: str = "", file_format: str = CHECKPOINT_FORMAT,
+                version: int = CHECKPOINT_VERSION) -> dict[str, Any]:
+    """The JSON header ``header_array`` stored, checked to be of ``file_format`` and ``version``."""
     try:
         if data is None or data.dtype != np.uint8 or data.ndim != 1:
             raise ValueError
         header = json.loads(data.tobytes().decode())
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise ValueError(f"checkpoint {path} has no readable header") from None
-    if not isinstance(header, dict) or header.get("format") != CHECKPOINT_FORMAT \
-            or header.get("format_version") != CHECKPOINT_VERSION:
-        raise ValueError(f"checkpoint {path} is not a pendulum-zoo checkpoint of version {CHECKPOINT_VERSION}")
+    if not isinstance(header, dict) or header.get("format") != file_format \
+            or header.get("format_version") != version:
+        raise ValueError(f"checkpoint {path} is not a pendulum-zoo {kind}checkpoint of version {version}")
     return header
 
 

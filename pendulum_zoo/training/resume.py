@@ -23,14 +23,9 @@ def open_run(config: TrainConfig, folder: RunFolder | None, resume: bool):
     """``(strategy, state, log records)`` to go on from: fresh, or ``folder``'s run (which it holds locked)."""
     if not resume:
         if folder is not None:
-            if folder.holds_run():
-                raise ValueError(f"{folder.path} already holds a run; resume it (--resume) or choose another "
-                                 f"folder")
-            folder.write_config(config)
-            folder.write_log([])
+            folder.start(config)
         return config.make_strategy(), RunState(), []
-    if not folder.holds_run():
-        raise FileNotFoundError(f"nothing to resume: {folder.checkpoint} does not exist")
+    folder.check_resumable()
     strategy, state, saved_config = load_checkpoint(folder.checkpoint)
     differences = [name for name in config.__dataclass_fields__
                    if getattr(saved_config, name) != getattr(config, name)]

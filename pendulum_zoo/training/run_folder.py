@@ -138,7 +138,18 @@ class RunFolder:
         return os.path.exists(self.checkpoint)
 
     def write_config(self, config: TrainConfig) -> None:
-        write_json(self.config, config.to_dict())
+        write_json(self.config, config.to_dict())  # also a PPOConfig: anything with to_dict()
+
+    def start(self, config: TrainConfig) -> None:
+        """Begin a new run here: refuse a folder that holds one, write the configuration and an empty log."""
+        if self.holds_run():
+            raise ValueError(f"{self.path} already holds a run; resume it (--resume) or choose another folder")
+        self.write_config(config)
+        self.write_log([])
+
+    def check_resumable(self) -> None:
+        if not self.holds_run():
+            raise FileNotFoundError(f"nothing to resume: {self.checkpoint} does not exist")
 
     def write_log(self, records: list[dict[str, Any]]) -> None:
         atomic_write_text(self.log, "".join(json.dumps(record) + "\n" for record in records))
@@ -186,8 +197,10 @@ def read_log(path: str | os.PathLike) -> list[dict[str, Any]]:
     return read_log_lines(path)[0]
 
 
-def read_log_lines(path: str | os.PathLike) -> tuple[list[dict[str, Any]], bool]:
-    """``(records, torn)``: the records of ``log.jsonl`` and whether a torn last line was skipped."""
+def read_log_lines(path: str | os.PathLike, counter: str = "generation",
+                   first: int = 0) -> tuple[list[dict[str, Any]], bool]:
+    """``(records, torn)``: the records of ``log.jsonl`` and whether a torn last line was skipped. Line ``n``
+    (from 1) must log ``counter`` ``first + n - 1`` (generations from 0; PPO's iterations from 1)."""
     path = os.fspath(path)
     try:
         with open(path, "rb") as stream:
@@ -197,18 +210,18 @@ def read_log_lines(path: str | os.PathLike) -> tuple[list[dict[str, Any]], bool]
     except IsADirectoryError:
         raise ValueError(f"training log {path} is a folder, not a file") from None
     unterminated = lines.pop()  # b"" when the file ends with its last line's newline
-    records = [_record(path, number, line) for number, line in enumerate(lines, 1)]
+    records = [_record(path, number, line, counter, first) for number, line in enumerate(lines, 1)]
     torn = False
     if unterminated:
         try:
-            records.append(_record(path, len(lines) + 1, unterminated))
+            records.append(_record(path, len(lines) + 1, unterminated, counter, first))
         except ValueError:
             torn = True  # a kill mid-write: the record is lost, the generation will run again
     return records, torn
 
 
-def _record(path: str, number: int, line: bytes) -> dict[str, Any]:
-    """Line ``number`` (from 1) of a log: the record of generation ``number - 1``."""
+def _record(path: str, number: int, line: bytes, counter: str, first: int) -> dict[str, Any]:
+    """Line ``number`` (from 1) of a log: the record of ``counter`` ``first + number - 1``."""
     try:
         record = json.loads(line.decode("utf-8"))
     except UnicodeDecodeError:
@@ -221,9 +234,10 @@ def _record(path: str, number: int, line: bytes) -> dict[str, Any]:
         raise ValueError(f"training log {path} line {number} is damaged: nested too deeply") from None
     if not isinstance(record, dict):
         raise ValueError(f"training log {path} line {number} is damaged: not a JSON object")
-    if not is_integer(record.get("generation")) or record["generation"] != number - 1:
+    expected = first + number - 1
+    if not is_integer(record.get(counter)) or record[counter] != expected:
         raise ValueError(f"training log {path} line {number} is damaged or out of sequence: it should log "
-                         f"generation {number - 1}, it holds generation {record.get('generation')!r}")
+                         f"{counter} {expected}, it holds {counter} {record.get(counter)!r}")
     return record
 
 
