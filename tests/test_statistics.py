@@ -17,7 +17,7 @@ def test_iqm_drops_a_quarter_from_each_end():
     assert interquartile_mean([1, 2, 3, 4, 5, 6, 7, 8]) == 4.5  # 3, 4, 5, 6 kept
     assert interquartile_mean([100, 1, 3, 2, 4]) == 3.0  # floor(5 / 4) = 1 dropped each end: 2, 3, 4
     assert interquartile_mean([7, 9, 2]) == 6.0  # fewer than four runs: nothing dropped, the mean
-    assert interquartile_mean([[1, 10], [2, 20], [3, 30], [4, 40]]) == 9.25  # all 8 scores of 2 tasks: 3, 4, 10, 20 kept
+    assert interquartile_mean([[1, 10], [2, 20], [3, 30], [4, 40]]) == 9.25  # 8 scores of 2 tasks: 3, 4, 10, 20 kept
 
 
 def test_iqm_agrees_with_the_protocols_iqm_over_episodes():
