@@ -4,6 +4,7 @@ restores the initial values exactly, and each of the four conditions keeps and s
 import numpy as np
 import pytest
 
+from pendulum_zoo.networks.mlp import MLP
 from pendulum_zoo.rl.imp import (
     CONDITIONS,
     condition_start,
@@ -128,12 +129,14 @@ class FakeTrainer:
     def __call__(self, start, seed):
         self.starts.append(start)
         rng = np.random.default_rng(seed)
-        trained = {name: [(w + rng.normal(size=w.shape)) * m for m, w in zip(*start[name])] for name in start}
+        trained = {name: MLP(SIZES[name], masks=start[name][0],
+                             weights=[(w + rng.normal(size=w.shape)) * m for m, w in zip(*start[name])])
+                   for name in start}
         return trained, {"trained": True}
 
 
 def score(actor):
-    return {"score": float(sum(np.abs(w).sum() for w in actor))}
+    return {"score": float(sum(np.abs(w).sum() for w in actor.weights))}
 
 
 def imp(state, rounds, trainer, on_round=None):
@@ -188,3 +191,31 @@ def test_ppo_starts_from_the_given_masks_and_weights_and_keeps_the_masks():
     for weight, mask, first in zip(ppo.actor.weights, start["actor"][0], start["actor"][1]):
         assert np.all(weight[mask == 0] == 0) and np.array_equal(ppo.actor.masks[0], start["actor"][0][0])
         assert not np.array_equal(weight, first)
+
+
+@pytest.mark.parametrize("trainer", ["ppo", "bc"])
+def test_a_resumed_imp_run_equals_an_uninterrupted_one(tmp_path, trainer):
+    from pendulum_zoo.studies.tickets import TicketsConfig, read_run, run_tickets
+
+    config = TicketsConfig(trainer=trainer, rounds=2, hidden=(8, 8), ppo_steps=256, teacher_steps=300,
+                           bc_epochs=2, eval_episodes=2)
+    whole = run_tickets(str(tmp_path / "whole"), config)
+    part = run_tickets(str(tmp_path / "part"), config, stop_after=1)
+    assert part.round == 1 and len(part.rows) == 4
+    resumed = run_tickets(str(tmp_path / "part"), config)
+    assert resumed.round == whole.round == 3
+    assert resumed.rows == whole.rows and len(whole.rows) == 4 + 2 * 4
+    assert all(np.array_equal(a, b) for a, b in zip(resumed.masks["actor"], whole.masks["actor"]))
+    saved_config, saved = read_run(str(tmp_path / "part"))
+    assert saved_config == config and saved.rows == whole.rows
+    assert all(np.array_equal(a, b) for r in range(3) for a, b in zip(saved.tickets[r], whole.tickets[r]))
+
+
+def test_a_checkpoint_of_another_run_is_refused(tmp_path):
+    from pendulum_zoo.studies.tickets import TicketsConfig, run_tickets
+
+    config = TicketsConfig(trainer="bc", rounds=0, hidden=(8,), teacher_steps=100, bc_epochs=1, eval_episodes=1)
+    run_tickets(str(tmp_path), config)
+    with pytest.raises(ValueError, match="another run"):
+        run_tickets(str(tmp_path), TicketsConfig(trainer="bc", rounds=0, hidden=(8,), seed=1, teacher_steps=100,
+                                                 bc_epochs=1, eval_episodes=1))

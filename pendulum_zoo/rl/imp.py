@@ -149,7 +149,7 @@ class IMPState:
     masks: dict[str, list[np.ndarray]]
     round: int = 0
     rows: list[dict] = dataclasses.field(default_factory=list)
-    tickets: list[list[np.ndarray]] = dataclasses.field(default_factory=list)  # trained ticket actor per round
+    tickets: list[list[np.ndarray]] = dataclasses.field(default_factory=list)  # trained ticket actor's parameters
 
 
 def start_state(sizes: dict[str, tuple[int, ...]], seed: int, scheme: str, pruned: tuple[str, ...],
@@ -171,8 +171,9 @@ def run_imp(state: IMPState, rounds: int, *, seed: int, scheme: str, sizes: dict
             on_round: Callable[[IMPState], bool | None] | None = None) -> IMPState:
     """Rounds ``state.round`` to ``rounds`` (round r trains at ``1 - 0.8^r`` of the pruned weights removed).
 
-    ``train(start, seed) -> (networks, stats)`` trains from a start and returns the trained weight matrices by
-    name and a small dict; ``score(actor_weights) -> dict`` scores an actor. Round 0 (dense) is trained once
+    ``train(start, seed) -> (networks, stats)`` trains from a start and returns the trained networks by name
+    (objects with ``weights``, ``biases`` and ``parameters()``, as ``MLP``) and a small dict;
+    ``score(actor) -> dict`` scores a trained actor. Round 0 (dense) is trained once
     and shared by every condition. The ticket's trained weights give the next round's masks. ``on_round``
     (after each round's state is complete) may return True to stop."""
     check_integer("rounds", rounds, 0)
@@ -200,7 +201,7 @@ def run_imp(state: IMPState, rounds: int, *, seed: int, scheme: str, sizes: dict
                                    **result, **stats})
             if condition == "mask/weights":
                 trained_ticket = networks
-        state.tickets.append([w.copy() for w in trained_ticket["actor"]])
+        state.tickets.append([p.copy() for p in trained_ticket["actor"].parameters()])
         state.masks = prune_networks(trained_ticket, state.masks, pruned, fraction)
         state.round = r + 1
         if on_round is not None and on_round(state):
@@ -211,7 +212,7 @@ def run_imp(state: IMPState, rounds: int, *, seed: int, scheme: str, sizes: dict
 def prune_networks(trained: dict, masks: dict, pruned: tuple[str, ...], fraction: float = PRUNE_FRACTION) -> dict:
     """One global pruning over every layer of the ``pruned`` networks together (actor and critic: the paper's
     ACP); returns their new masks by name."""
-    flat_w = [w for name in pruned for w in trained[name]]
+    flat_w = [w for name in pruned for w in trained[name].weights]
     flat_m = [m for name in pruned for m in masks[name]]
     new = prune_global(flat_w, flat_m, fraction)
     out, k = {}, 0
