@@ -200,9 +200,11 @@ def ticket_network(config: TicketsConfig, params: list[np.ndarray]) -> MLP:
 
 
 def run_tickets(folder: str, config: TicketsConfig, *, stop_after: int | None = None,
-                on_round: Callable[[IMPState, float], None] | None = None) -> IMPState:
+                on_round: Callable[[IMPState, float], None] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> IMPState:
     """Run (or resume) the IMP run in ``folder`` to ``config.rounds``; ``stop_after`` ends after that many new
-    rounds; ``on_round(state, seconds)`` after each round's checkpoint."""
+    rounds, ``should_stop()`` (asked after each round) when it returns True; ``on_round(state, seconds)`` after
+    each round's checkpoint."""
     run = RunFolder(folder)
     with run.locked(create=True):
         if run.holds_run():
@@ -220,7 +222,8 @@ def run_tickets(folder: str, config: TicketsConfig, *, stop_after: int | None = 
             if on_round is not None:
                 on_round(current, time.perf_counter() - started[0])
             started[0] = time.perf_counter()
-            return stop_after is not None and current.round - first >= stop_after
+            return ((stop_after is not None and current.round - first >= stop_after)
+                    or (should_stop is not None and should_stop()))
 
         return run_imp(state, config.rounds, seed=config.seed, scheme=config.init, sizes=config.sizes,
                        pruned=PRUNED_NETWORKS[config.pruned], gains=GAINS, train=train,
