@@ -219,3 +219,15 @@ def test_a_checkpoint_of_another_run_is_refused(tmp_path):
     with pytest.raises(ValueError, match="another run"):
         run_tickets(str(tmp_path), TicketsConfig(trainer="bc", rounds=0, hidden=(8,), seed=1, teacher_steps=100,
                                                  bc_epochs=1, eval_episodes=1))
+
+
+def test_the_sparsity_figure_is_valid_svg_with_one_polyline_per_series():
+    import xml.etree.ElementTree as ElementTree
+
+    from pendulum_zoo.drawing.sparsity_svg import Series, sparsity_curves_svg
+
+    text = sparsity_curves_svg([Series("a<b", [(0, 1.0, 0.1), (1, 0.5, 0.2)]), Series("c", [(0, 0.0, None)])],
+                               [1.0, 0.8], title="t & u")
+    root = ElementTree.fromstring(text.split("\n", 1)[1])
+    lines = [e for e in root.iter() if e.tag.endswith("polyline")]
+    assert [e.get("data-series") for e in lines] == ["a<b", "c"]

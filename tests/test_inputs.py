@@ -63,3 +63,24 @@ def test_mismatched_layers_are_refused():
         input_report([np.ones((5, 3)), np.ones((4, 1))])
     with pytest.raises(ValueError, match="names"):
         input_report([np.ones((2, 1))], names=("a",))
+
+
+def test_selected_observations_are_the_chosen_columns():
+    import gymnasium
+
+    import pendulum_zoo  # noqa: F401  (registers the tasks)
+    from pendulum_zoo.studies.input_subsets import check_dims, select_observations
+
+    full = gymnasium.make_vec("pendulum_zoo/InvertedPendulum-v0", num_envs=3)
+    chosen = select_observations(gymnasium.make_vec("pendulum_zoo/InvertedPendulum-v0", num_envs=3), (1, 3))
+    try:
+        assert chosen.single_observation_space.shape == (2,)
+        obs, selected = full.reset(seed=5)[0], chosen.reset(seed=5)[0]
+        assert np.array_equal(selected, obs[:, [1, 3]])
+        actions = np.full((3, 1), 0.3, dtype=np.float32)
+        assert np.array_equal(chosen.step(actions)[0], full.step(actions)[0][:, [1, 3]])
+    finally:
+        full.close()
+        chosen.close()
+    with pytest.raises(ValueError, match="distinct"):
+        check_dims((1, 1))
