@@ -231,3 +231,14 @@ def test_the_sparsity_figure_is_valid_svg_with_one_polyline_per_series():
     root = ElementTree.fromstring(text.split("\n", 1)[1])
     lines = [e for e in root.iter() if e.tag.endswith("polyline")]
     assert [e.get("data-series") for e in lines] == ["a<b", "c"]
+
+
+def test_the_tickets_command_runs_resumes_and_refuses_to_overwrite(tmp_path, capsys):
+    from pendulum_zoo.cli.app import main
+
+    command = ["tickets", "--trainer", "bc", "--env", "InvertedPendulum-v0", "--rounds", "0", "--seeds", "0",
+               "--teacher-steps", "200", "--eval-episodes", "1", "--out", str(tmp_path)]
+    assert main(command) == 0
+    assert "mask/weights: sparsest within 2% of dense" in capsys.readouterr().out
+    assert main(command) == 2 and "--resume" in capsys.readouterr().err
+    assert main(command + ["--resume"]) == 0

@@ -84,3 +84,16 @@ def test_selected_observations_are_the_chosen_columns():
         chosen.close()
     with pytest.raises(ValueError, match="distinct"):
         check_dims((1, 1))
+
+
+def test_the_inputs_command_prints_and_writes_the_report(tmp_path, capsys):
+    import json
+
+    from pendulum_zoo.cli.app import main
+    from pendulum_zoo.zoo import load_champion
+
+    path = tmp_path / "inputs.json"
+    assert main(["inputs", "mk2", "--env", "InvertedPendulum-v0", "--json", str(path)]) == 0
+    expected = input_report(load_champion("mk2", "InvertedPendulum-v0"))
+    assert f"live inputs: {', '.join(expected.live_names)}" in capsys.readouterr().out
+    assert json.loads(path.read_text())["live_names"] == list(expected.live_names)

@@ -9,7 +9,7 @@ import typing
 from typing import Any
 
 import pendulum_zoo
-from pendulum_zoo.cli import champions, demo, evaluation, training
+from pendulum_zoo.cli import champions, demo, evaluation, tickets, training
 from pendulum_zoo.cli.paths import RUNS_ROOT
 from pendulum_zoo.envs.registration import ENV_IDS
 from pendulum_zoo.protocol import DEFAULT_EPISODES
@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     enjoy_parser.add_argument("--out", default=None, metavar="PATH", help="default: NAME-episode.png")
     enjoy_parser.add_argument("--frame-every", type=int, default=3, help="keep one frame in N (default 3)")
     enjoy_parser.set_defaults(handler=champions.enjoy_command)
+    tickets.add_commands(commands)
     return parser
 
 
