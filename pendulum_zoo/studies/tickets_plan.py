@@ -41,6 +41,13 @@ PLAN: dict[str, tuple[tuple[int, ...], dict, float, str]] = {
                         4.5, "PPO on the widened swing-up, 10 rounds; budget and time estimated, not yet run"),
 }
 
+# dense agents on input subsets (Figure 8, bottom): name -> (seeds, settings of the runs' trainer and budget)
+SUBSET_PLAN: dict[str, tuple[tuple[int, ...], dict]] = {
+    "subsets-bc-balance": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": BALANCE}),
+    "subsets-ppo-balance": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE}),
+    "subsets-bc-swingupwide": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": SWINGUP_WIDE, "teacher_steps": 50_000}),
+}
+
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
@@ -56,6 +63,14 @@ def group_configs(name: str) -> list[tuple[str, TicketsConfig]]:
 def run_plan(root: str, names: list[str], until: datetime.datetime | None = None) -> None:
     """Every run of the named groups in turn; stops cleanly after a round once ``until`` has passed."""
     for name in names:
+        if name in SUBSET_PLAN:
+            from pendulum_zoo.studies.input_subsets import run_input_subsets
+
+            seeds, settings = SUBSET_PLAN[name]
+            run_input_subsets(root, [TicketsConfig(seed=seed, **settings) for seed in seeds],
+                              on_entry=lambda e: print(f"{name} {e['subset']} s{e['seed']}: {e['score']:.0f}",
+                                                       flush=True))
+            continue
         for folder, config in group_configs(name):
             if until is not None and _now() >= until:
                 print(f"stopping: it is past {until:%H:%M} UTC", flush=True)
@@ -75,13 +90,15 @@ def run_plan(root: str, names: list[str], until: datetime.datetime | None = None
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pendulum_zoo.studies.tickets_plan")
     parser.add_argument("action", choices=("run", "report", "list"))
-    parser.add_argument("--only", nargs="+", default=list(PLAN), metavar="GROUP")
+    parser.add_argument("--only", nargs="+", default=[*PLAN, *SUBSET_PLAN], metavar="GROUP")
     parser.add_argument("--until", help="HH:MM (UTC): stop after the round that ends past this time")
     parser.add_argument("--root", default=ROOT)
     args = parser.parse_args(argv)
     if args.action == "list":
         for name, (seeds, settings, hours, why) in PLAN.items():
             print(f"{name:26s} seeds {len(seeds)}  {hours:4.1f} h  {why}")
+        for name, (seeds, settings) in SUBSET_PLAN.items():
+            print(f"{name:26s} seeds {len(seeds)}  dense agents on input subsets (Figure 8, bottom)")
         print(f"total {sum(entry[2] for entry in PLAN.values()):.1f} h")
         return 0
     if args.action == "report":
