@@ -39,7 +39,6 @@ from pendulum_zoo.validation import check_integer, check_number, quote
 FORMAT, FORMAT_VERSION = "pendulum-zoo/tickets-checkpoint", 1
 TRAINERS = ("ppo", "bc")
 OBS_SIZE = 5
-GAINS = {"actor": ACTOR_OUTPUT_GAIN, "critic": CRITIC_OUTPUT_GAIN}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +57,8 @@ class TicketsConfig:
     teacher_noise: float = 0.3
     bc_epochs: int = 20
     eval_episodes: int = 10  # protocol episodes per trained network (seed 0: the protocol's evaluation seeds)
+    # the actor's last layer starts at this gain (CleanRL's 0.01, as PPO); None: the scheme's own gain
+    actor_output_gain: float | None = ACTOR_OUTPUT_GAIN
 
     def __post_init__(self) -> None:
         if self.trainer not in TRAINERS:
@@ -66,6 +67,8 @@ class TicketsConfig:
         for name in ("seed", "rounds", "ppo_steps", "teacher_steps", "bc_epochs", "eval_episodes"):
             check_integer(name.replace("_", " "), getattr(self, name), 0 if name in ("seed", "rounds") else 1)
         check_number("teacher noise", self.teacher_noise, 0.0)
+        if self.actor_output_gain is not None:
+            check_number("actor output gain", self.actor_output_gain, positive=True)
         if self.pruned not in PRUNED_NETWORKS or (self.trainer == "bc" and self.pruned != "actor"):
             raise ValueError(f"pruned networks must be one of {', '.join(PRUNED_NETWORKS)} (bc: actor), "
                              f"got {quote(self.pruned)}")
@@ -82,6 +85,10 @@ class TicketsConfig:
     def sizes(self) -> dict[str, tuple[int, ...]]:
         net = (OBS_SIZE, *self.hidden, 1)
         return {"actor": net, "critic": net} if self.trainer == "ppo" else {"actor": net}
+
+    @property
+    def gains(self) -> dict[str, float | None]:
+        return {"actor": self.actor_output_gain, "critic": CRITIC_OUTPUT_GAIN}
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -210,7 +217,7 @@ def run_tickets(folder: str, config: TicketsConfig, *, stop_after: int | None = 
         if run.holds_run():
             state = load_checkpoint(run.checkpoint, config)
         else:
-            state = start_state(config.sizes, config.seed, config.init, PRUNED_NETWORKS[config.pruned], GAINS)
+            state = start_state(config.sizes, config.seed, config.init, PRUNED_NETWORKS[config.pruned], config.gains)
         write_json(run.config, config.to_dict())
         if state.round > config.rounds:
             return state
@@ -226,7 +233,7 @@ def run_tickets(folder: str, config: TicketsConfig, *, stop_after: int | None = 
                     or (should_stop is not None and should_stop()))
 
         return run_imp(state, config.rounds, seed=config.seed, scheme=config.init, sizes=config.sizes,
-                       pruned=PRUNED_NETWORKS[config.pruned], gains=GAINS, train=train,
+                       pruned=PRUNED_NETWORKS[config.pruned], gains=config.gains, train=train,
                        score=protocol_scorer(config), conditions=config.conditions, on_round=after_round)
 
 
