@@ -35,7 +35,8 @@ def add_commands(commands) -> None:
     parser.add_argument("--init", choices=IMP_INITIALISATIONS, default=DEFAULTS.init)
     parser.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated (default: all four)")
     parser.add_argument("--ppo-steps", type=int, default=DEFAULTS.ppo_steps, help=f"default {DEFAULTS.ppo_steps}")
-    parser.add_argument("--teacher", default=DEFAULTS.teacher, help=f"BC: the zoo champion (default {DEFAULTS.teacher})")
+    parser.add_argument("--teacher", default=DEFAULTS.teacher,
+                        help=f"BC: the zoo champion distilled (default {DEFAULTS.teacher})")
     parser.add_argument("--teacher-steps", type=int, default=DEFAULTS.teacher_steps,
                         help=f"default {DEFAULTS.teacher_steps}")
     parser.add_argument("--eval-episodes", type=int, default=DEFAULTS.eval_episodes,

@@ -61,7 +61,8 @@ def prune_count(alive: int, fraction: float = PRUNE_FRACTION) -> int:
     return int(np.floor(fraction * alive + 0.5))
 
 
-def prune_global(weights: list[np.ndarray], masks: list[np.ndarray], fraction: float = PRUNE_FRACTION) -> list[np.ndarray]:
+def prune_global(weights: list[np.ndarray], masks: list[np.ndarray],
+                 fraction: float = PRUNE_FRACTION) -> list[np.ndarray]:
     """New masks with ``prune_count`` of the surviving weights removed: those of smallest magnitude across all
     the given layers; ties go to the earlier layer, then the lower row-major index."""
     check_number("prune fraction", fraction, 0.0, 1.0)
@@ -85,7 +86,8 @@ def rewind(initial: list[np.ndarray], masks: list[np.ndarray]) -> list[np.ndarra
     return [weight * mask for weight, mask in zip(initial, masks, strict=True)]
 
 
-def permute_survivors(initial: np.ndarray, mask: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def permute_survivors(initial: np.ndarray, mask: np.ndarray, target: np.ndarray,
+                      rng: np.random.Generator) -> np.ndarray:
     """One layer: the initial values that survive under ``mask``, shuffled onto the ones of ``target`` (which
     holds as many ones)."""
     values = initial.reshape(-1)[np.flatnonzero(mask.reshape(-1))]

@@ -186,7 +186,8 @@ def load_checkpoint(path: str, config: TicketsConfig) -> IMPState:
         return array
 
     shapes = {name: [(a, b) for a, b in zip(s[:-1], s[1:])] for name, s in config.sizes.items()}
-    initial = {name: [take(f"initial.{name}.{k}", shape) for k, shape in enumerate(net)] for name, net in shapes.items()}
+    initial = {name: [take(f"initial.{name}.{k}", shape) for k, shape in enumerate(net)]
+               for name, net in shapes.items()}
     masks = {name: [take(f"masks.{name}.{k}", shape) for k, shape in enumerate(shapes[name])]
              for name in PRUNED_NETWORKS[config.pruned]}
     if any(not np.all((m == 0) | (m == 1)) for net in masks.values() for m in net):

@@ -41,14 +41,14 @@ def summarise_group(runs: list) -> dict:
     for condition in config.conditions:
         points = []
         for r in range(rounds):
-            rows = [row for _, state in runs for row in state.rows if row["round"] == r and row["condition"] == condition]
+            rows = _rows(runs, r, condition)
             scores = [row["score"] for row in rows]
             points.append({"round": r, "sparsity": rows[0]["sparsity"], "weights_alive": rows[0]["weights_alive"],
                            "mean": float(np.mean(scores)), "std": float(np.std(scores)), "seeds": len(scores)})
         curves[condition] = points
     inputs = []
     for r in range(rounds):
-        rows = [row for _, state in runs for row in state.rows if row["round"] == r and row["condition"] == "mask/weights"]
+        rows = _rows(runs, r, "mask/weights")
         live = np.zeros(len(INPUT_NAMES))
         for row in rows:
             live[row["live_inputs"]] += 1
@@ -59,6 +59,11 @@ def summarise_group(runs: list) -> dict:
     return {"config": {k: v for k, v in config.to_dict().items() if k != "seed"},
             "seeds": [c.seed for c, _ in runs], "rounds_done": rounds, "dense_mean": dense,
             "sparsest_within_2_percent": sparsest, "curves": curves, "inputs": inputs}
+
+
+def _rows(runs: list, round_index: int, condition: str) -> list[dict]:
+    return [row for _, state in runs for row in state.rows
+            if row["round"] == round_index and row["condition"] == condition]
 
 
 def _sparsest_kept(points: list[dict], dense: float | None) -> float | None:
@@ -103,7 +108,8 @@ def tables_markdown(summaries: dict) -> str:
         sparsest = ", ".join(f"{c}: {v:.3f}" if v is not None else f"{c}: none"
                              for c, v in s["sparsest_within_2_percent"].items())
         lines += [f"Sparsest level within 2% of dense ({s['dense_mean']:.1f}): {sparsest}.", "",
-                  "| round | weights left | " + " | ".join(s["curves"]) + " | inputs live in the ticket (share of seeds) |",
+                  "| round | weights left | " + " | ".join(s["curves"])
+                  + " | inputs live in the ticket (share of seeds) |",
                   "|---:|---:|" + "---:|" * len(s["curves"]) + "---|"]
         for r, entry in enumerate(s["inputs"]):
             cells = [f"{s['curves'][c][r]['mean']:.0f} +/- {s['curves'][c][r]['std']:.0f}" for c in s["curves"]]
