@@ -9,7 +9,7 @@ import typing
 from typing import Any
 
 import pendulum_zoo
-from pendulum_zoo.cli import champions, demo, evaluation, sweep, training
+from pendulum_zoo.cli import champions, demo, evaluation, sweep, tickets, training
 from pendulum_zoo.cli.paths import RUNS_ROOT
 from pendulum_zoo.envs.registration import ENV_IDS
 from pendulum_zoo.protocol import DEFAULT_EPISODES
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     enjoy_parser.set_defaults(handler=champions.enjoy_command)
 
     sweep.add_sweep_parser(commands)
+    tickets.add_commands(commands)
     return parser
 
 

@@ -139,7 +139,11 @@ class PPO:
     """One PPO run: ``PPO(config).train()`` returns the per-iteration statistics; ``policy()`` the
     deterministic actor (mean action) with frozen observation statistics."""
 
-    def __init__(self, config: PPOConfig, envs: gymnasium.vector.VectorEnv | None = None) -> None:
+    def __init__(self, config: PPOConfig, envs: gymnasium.vector.VectorEnv | None = None, *,
+                 initial: dict | None = None) -> None:
+        """``initial`` maps ``"actor"`` (and optionally ``"critic"``) to ``(masks, weights)``: that network
+        starts from these weights and keeps these masks fixed (as ``static``; for iterative magnitude pruning,
+        ``imp.py``). Use it with the ``dense`` sparse method."""
         self.config = c = config
         init_seed, sparse_seed, action_seed, shuffle_seed = np.random.SeedSequence(c.seed).spawn(4)
         self.action_rng, self.shuffle_rng = np.random.default_rng(action_seed), np.random.default_rng(shuffle_seed)
@@ -175,6 +179,12 @@ class PPO:
                                  sparsity_aware=c.sparse.sparsity_aware_init, output_gain=gain)
             for weight, new in zip(net.weights, start):
                 weight[...] = new
+        for name, given in (initial or {}).items():
+            net = {"actor": self.actor, "critic": self.critic}[name]
+            for mask, weight, (new_mask, new_weight) in zip(net.masks, net.weights, zip(*given), strict=True):
+                if np.shape(new_mask) != mask.shape or np.shape(new_weight) != weight.shape:
+                    raise ValueError(f"initial {name} layer of shape {mask.shape} given {np.shape(new_mask)}")
+                mask[...], weight[...] = new_mask, np.asarray(new_weight) * new_mask
         self.optimiser = Adam(self.params, c.learning_rate)
         self.reward_scale = RunningNormaliser(1) if c.normalize_reward else None
 
