@@ -44,7 +44,7 @@ from pendulum_zoo.rollout.seeding import training_episode_seeds
 from pendulum_zoo.zoo import load_champion
 
 SUBSETS = [subset for size in range(1, N_INPUTS + 1) for subset in itertools.combinations(range(N_INPUTS), size)]
-PROBE_RUN_SEED = 777_000  # a run seed no plan in tools/train_zoo.py uses
+PROBE_RUN_SEED = 777_000  # a run seed no run of tools/train_zoo_plan.json uses
 CONFIRM_EPISODES, SCREEN_EPISODES, SCREEN_KEEP = 100, 16, 12
 SELECTION_SEED, PROTOCOL_SEED = 1000, 0  # as in tools/build_zoo.py
 

@@ -2,7 +2,7 @@
 
 Top panel: fitness of the generation's best member, the elite mean and the population mean against
 environment steps, with the success threshold as a dashed line. Bottom panel: connection counts of the best
-member and the population mean. Records are ``log.jsonl`` rows (``training.LOG_FIELDS``); a key that is
+member and the population mean. Records are ``log.jsonl`` rows (``training.card.LOG_FIELDS``); a key that is
 missing or None in some record just leaves a gap in that series, so partial or older logs still draw.
 ``kind="ppo"`` charts a PPO run's log (``training.ppo_card.PPO_LOG_FIELDS``) instead: the mean return of the
 iteration's training episodes, and the actor's nonzero weights.
