@@ -88,14 +88,14 @@ def run_settings(plan: SweepPlan, run: SweepRun) -> dict[str, Any]:
 def train_and_score(plan: SweepPlan, run: SweepRun) -> dict[str, Any]:
     """Train ``run`` with PPO and score its final deterministic policy with the protocol; the result record."""
     config = plan.ppo_config(run)
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     ppo = PPO(config)
     try:
         history = ppo.train()
         actor, critic = ppo.policy(), ppo.critic
     finally:
         ppo.close()
-    trained = time.perf_counter()
+    trained, trained_cpu = time.perf_counter(), time.process_time()
     report = evaluate(actor, plan.env_id, plan.evaluation_episodes, plan.evaluation_seed, workers=1)
     if report.failure is not None:
         raise RuntimeError(f"run {run.name}: the protocol failed on its policy: {report.failure}")
@@ -108,8 +108,11 @@ def train_and_score(plan: SweepPlan, run: SweepRun) -> dict[str, Any]:
         "critic": {"sizes": list(critic.sizes), "weights": critic.num_weights, "connections": critic.connections},
         "score": report.statistics()["mean"],
         "training": {"env_steps": ppo.env_steps, "iterations": ppo.iteration, "last_mean_return": last,
-                     "seconds": round(trained - started, 3)},
+                     "seconds": round(trained - started, 3), "cpu_seconds": round(trained_cpu - started_cpu, 3),
+                     # the learning curve: env steps and mean return of the episodes ended in each rollout
+                     "curve": [[stats["env_steps"], stats["mean_return"]] for stats in history]},
         "evaluation_seconds": round(time.perf_counter() - trained, 3),
+        "evaluation_cpu_seconds": round(time.process_time() - trained_cpu, 3),
         "report": report.to_dict(), "versions": installed_versions(),
     }
 
@@ -128,9 +131,9 @@ def check_result(data: Any, plan: SweepPlan, run: SweepRun, source: str) -> dict
     for key, value in expected.items():
         if data.get(key) != value:
             raise fail(f"is labelled {key} = {quote(data.get(key))}, expected {quote(value)}")
-    settings = run_settings(plan, run)
-    for section, values in settings.items():
-        found = (data.get("settings") or {}).get(section) if isinstance(data.get("settings"), dict) else None
+    recorded = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    for section, values in run_settings(plan, run).items():
+        found = recorded.get(section)
         if found != values:
             changed = sorted(key for key in values if not isinstance(found, dict) or found.get(key) != values[key])
             raise fail(f"was made with other {section} settings than the plan's (differing: "
@@ -143,6 +146,9 @@ def check_result(data: Any, plan: SweepPlan, run: SweepRun, source: str) -> dict
             weights = check_integer(f"{network}.weights", part.get("weights"), 1)
             check_integer(f"{network}.connections", part.get("connections"), 0, weights)
         score = check_number("score", data.get("score"))
+        training = data.get("training") if isinstance(data.get("training"), dict) else {}
+        check_number("training.seconds", training.get("seconds"), 0.0)
+        check_number("evaluation_seconds", data.get("evaluation_seconds"), 0.0)
         report = report_from_dict(data.get("report"), "its protocol report")
     except (TypeError, ValueError) as error:
         raise fail(f"is damaged: {error}") from None
