@@ -14,12 +14,12 @@ processes (``workers`` runs train at once, each in its own process with single-t
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
 import json
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -218,23 +218,29 @@ def run_sweep(plan: SweepPlan, outputs: SweepOutputs, workers: int | None = 1, o
 
 
 def _train(plan: SweepPlan, runs: list[SweepRun], outputs: SweepOutputs, workers: int) -> Iterator[dict]:
+    jobs = [(plan.data, plan.source, run, outputs.result(run)) for run in runs]
     if workers == 1 or len(runs) <= 1:
-        for run in runs:
-            yield _train_one(plan.data, plan.source, run, outputs.result(run))
+        for job in jobs:
+            yield _train_one(job)
         return
     with _single_threaded_blas():
-        pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(runs)),
-                                                      mp_context=multiprocessing.get_context("spawn"))
-        futures = [pool.submit(_train_one, plan.data, plan.source, run, outputs.result(run)) for run in runs]
+        pool = multiprocessing.get_context("spawn").Pool(min(workers, len(runs)), initializer=_ignore_interrupts)
     try:
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
-    finally:  # done, an error or Ctrl-C: runs not started are dropped; finished ones are in their files
-        pool.shutdown(wait=True, cancel_futures=True)
+        yield from pool.imap_unordered(_train_one, jobs)
+        pool.close()
+        pool.join()
+    finally:  # an error or Ctrl-C (which the workers ignore): runs in progress stop, finished ones are on disk
+        pool.terminate()
 
 
-def _train_one(plan_data: dict, source: str, run: SweepRun, path: str) -> dict[str, Any]:
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them all at once (no traceback from each)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _train_one(job: tuple[dict, str, SweepRun, str]) -> dict[str, Any]:
     """One run, in a worker process or in this one: train, score, write its result atomically."""
+    plan_data, source, run, path = job
     plan = parse_plan(plan_data, source)
     result = train_and_score(plan, run)
     write_json(path, result)
