@@ -237,3 +237,18 @@ def test_the_sweep_command(finished, tmp_path, capsys):
     assert "the plan has no run 'rigl-0.9-seed9'" in capsys.readouterr().err
     assert main(["sweep", "--plan", str(tmp_path / "missing.json")]) == 2
     assert "sweep plan not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("at_80", "at_90", "verdict"), (
+    (850, 849, "holds"),
+    (850, 700, "holds up to 80% only"),
+    (700, 690, "contradicted"),
+))
+def test_the_no_loss_verdict_looks_at_80_and_90_percent(at_80, at_90, verdict):
+    plan = parse_plan(tiny_plan_data(seeds=[0, 1, 2, 3], methods=["rigl"], sparsities=[0.8, 0.9]))
+    spread = [-1.0, 0.0, 1.0, 0.5]
+    scores = {"dense": [850 + d for d in spread], "dense-0.8": [500 + d for d in spread],
+              "dense-0.9": [400 + d for d in spread], "rigl-0.8": [at_80 + d for d in spread],
+              "rigl-0.9": [at_90 + d for d in spread]}
+    summary = summarise(plan, fake_results(plan, scores), zoo=[])
+    assert summary["claims"]["prunable_without_loss"]["verdict"] == verdict

@@ -100,5 +100,5 @@ def _list(plan, outputs, workers: int, console: Console) -> int:
     hours = plan.estimated_hours(workers)
     if hours is not None:
         console.print(f"the whole plan: about {hours:.1f} h with {workers} worker(s), from the plan's measured run "
-                      f"of {plan.timing['run_seconds']:.0f} s")
+                      f"of {plan.timing['run_seconds']:.0f} s", soft_wrap=True)
     return 0

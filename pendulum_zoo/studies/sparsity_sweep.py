@@ -14,12 +14,12 @@ processes (``workers`` runs train at once, each in its own process with single-t
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
 import json
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -88,14 +88,14 @@ def run_settings(plan: SweepPlan, run: SweepRun) -> dict[str, Any]:
 def train_and_score(plan: SweepPlan, run: SweepRun) -> dict[str, Any]:
     """Train ``run`` with PPO and score its final deterministic policy with the protocol; the result record."""
     config = plan.ppo_config(run)
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     ppo = PPO(config)
     try:
         history = ppo.train()
         actor, critic = ppo.policy(), ppo.critic
     finally:
         ppo.close()
-    trained = time.perf_counter()
+    trained, trained_cpu = time.perf_counter(), time.process_time()
     report = evaluate(actor, plan.env_id, plan.evaluation_episodes, plan.evaluation_seed, workers=1)
     if report.failure is not None:
         raise RuntimeError(f"run {run.name}: the protocol failed on its policy: {report.failure}")
@@ -108,8 +108,11 @@ def train_and_score(plan: SweepPlan, run: SweepRun) -> dict[str, Any]:
         "critic": {"sizes": list(critic.sizes), "weights": critic.num_weights, "connections": critic.connections},
         "score": report.statistics()["mean"],
         "training": {"env_steps": ppo.env_steps, "iterations": ppo.iteration, "last_mean_return": last,
-                     "seconds": round(trained - started, 3)},
+                     "seconds": round(trained - started, 3), "cpu_seconds": round(trained_cpu - started_cpu, 3),
+                     # the learning curve: env steps and mean return of the episodes ended in each rollout
+                     "curve": [[stats["env_steps"], stats["mean_return"]] for stats in history]},
         "evaluation_seconds": round(time.perf_counter() - trained, 3),
+        "evaluation_cpu_seconds": round(time.process_time() - trained_cpu, 3),
         "report": report.to_dict(), "versions": installed_versions(),
     }
 
@@ -128,9 +131,9 @@ def check_result(data: Any, plan: SweepPlan, run: SweepRun, source: str) -> dict
     for key, value in expected.items():
         if data.get(key) != value:
             raise fail(f"is labelled {key} = {quote(data.get(key))}, expected {quote(value)}")
-    settings = run_settings(plan, run)
-    for section, values in settings.items():
-        found = (data.get("settings") or {}).get(section) if isinstance(data.get("settings"), dict) else None
+    recorded = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    for section, values in run_settings(plan, run).items():
+        found = recorded.get(section)
         if found != values:
             changed = sorted(key for key in values if not isinstance(found, dict) or found.get(key) != values[key])
             raise fail(f"was made with other {section} settings than the plan's (differing: "
@@ -143,6 +146,9 @@ def check_result(data: Any, plan: SweepPlan, run: SweepRun, source: str) -> dict
             weights = check_integer(f"{network}.weights", part.get("weights"), 1)
             check_integer(f"{network}.connections", part.get("connections"), 0, weights)
         score = check_number("score", data.get("score"))
+        training = data.get("training") if isinstance(data.get("training"), dict) else {}
+        check_number("training.seconds", training.get("seconds"), 0.0)
+        check_number("evaluation_seconds", data.get("evaluation_seconds"), 0.0)
         report = report_from_dict(data.get("report"), "its protocol report")
     except (TypeError, ValueError) as error:
         raise fail(f"is damaged: {error}") from None
@@ -212,23 +218,29 @@ def run_sweep(plan: SweepPlan, outputs: SweepOutputs, workers: int | None = 1, o
 
 
 def _train(plan: SweepPlan, runs: list[SweepRun], outputs: SweepOutputs, workers: int) -> Iterator[dict]:
+    jobs = [(plan.data, plan.source, run, outputs.result(run)) for run in runs]
     if workers == 1 or len(runs) <= 1:
-        for run in runs:
-            yield _train_one(plan.data, plan.source, run, outputs.result(run))
+        for job in jobs:
+            yield _train_one(job)
         return
     with _single_threaded_blas():
-        pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(runs)),
-                                                      mp_context=multiprocessing.get_context("spawn"))
-        futures = [pool.submit(_train_one, plan.data, plan.source, run, outputs.result(run)) for run in runs]
+        pool = multiprocessing.get_context("spawn").Pool(min(workers, len(runs)), initializer=_ignore_interrupts)
     try:
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
-    finally:  # done, an error or Ctrl-C: runs not started are dropped; finished ones are in their files
-        pool.shutdown(wait=True, cancel_futures=True)
+        yield from pool.imap_unordered(_train_one, jobs)
+        pool.close()
+        pool.join()
+    finally:  # an error or Ctrl-C (which the workers ignore): runs in progress stop, finished ones are on disk
+        pool.terminate()
 
 
-def _train_one(plan_data: dict, source: str, run: SweepRun, path: str) -> dict[str, Any]:
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them all at once (no traceback from each)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _train_one(job: tuple[dict, str, SweepRun, str]) -> dict[str, Any]:
     """One run, in a worker process or in this one: train, score, write its result atomically."""
+    plan_data, source, run, path = job
     plan = parse_plan(plan_data, source)
     result = train_and_score(plan, run)
     write_json(path, result)

@@ -68,6 +68,9 @@ def commentary_markdown(summary: dict[str, Any]) -> str:
         connections = "-" if not g["connections"] else "/".join(map(str, g["connections"]))
         lines.append(f"| {_label(g)} | {'x'.join(map(str, g['hidden']))} | {connections} | "
                      f"{g['runs']} of {g['planned']} | {_interval(g['iqm'])} |")
+    solved = [_label(g) for g in summary["groups"] if g["iqm"] is not None and g["iqm"][0] >= summary["threshold"]]
+    lines += ["", f"Groups whose IQM reaches the task's solved threshold ({summary['threshold']:g}): "
+              + (", ".join(solved) if solved else "none") + "."]
     for number, (key, title, words) in enumerate(CLAIMS, start=1):
         claim = summary["claims"][key]
         lines += ["", f"## Claim {number}: {title} — {claim['verdict']}", "", f"> {words}", ""]

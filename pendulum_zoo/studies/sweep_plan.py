@@ -197,6 +197,8 @@ def _parse(data: Any, source: str) -> SweepPlan:
     timing = data.get("timing")
     if timing is not None:
         _check_keys(timing, TIMING_KEYS, "timing")
+        if not isinstance(timing["measured"], str):
+            raise TypeError(f"timing.measured must say how the run was measured, got {quote(timing['measured'])}")
         timing = {"run_seconds": check_number("timing.run_seconds", timing["run_seconds"], positive=True),
                   "measured": timing["measured"]}
     plan = SweepPlan(

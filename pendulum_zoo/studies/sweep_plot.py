@@ -41,7 +41,7 @@ def sweep_svg(summary: dict[str, Any]) -> str:
     zoo = summary.get("zoo", [])
     xs = [_connections(g) for g in groups] + [p["connections"] for p in zoo if p["connections"] > 0]
     ys = [v for g in groups for v in g["iqm"]] + [p["mean"] for p in zoo] + [summary["threshold"]]
-    low, high = _log_bounds(min(xs) / 1.2, max(xs) * 1.2)
+    low, high = _log_bounds(min(xs) / 1.1, max(xs) * 1.1)
     y_axis = _axis(min(ys), max(ys), margin_low=0.05, margin_high=0.05)
 
     def px(connections: float) -> float:
@@ -80,7 +80,8 @@ def sweep_svg(summary: dict[str, Any]) -> str:
             parts.append(f'<path class="champion" data-champion="{svg_text(point["champion"])}" d="{_diamond(x, y)}" '
                          f'fill="{ZOO_COLOUR}" stroke="{TEXT_COLOUR}" stroke-width="0.6"/>')
             parts.append(f'<text class="champion-label" x="{x + 7:.1f}" y="{label_y:.1f}" font-size="10" '
-                         f'fill="{TEXT_COLOUR}">{svg_text(point["algorithm"])}</text>')
+                         f'fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+                         f'{svg_text(point["algorithm"])}</text>')
     if zoo:
         legend.append(("diamond", "zoo champions", ZOO_COLOUR))
     legend.append(("threshold", f"solved ({threshold:g})", THRESHOLD_COLOUR))
