@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pendulum_zoo.protocol.report import interquartile_mean as protocol_iqm
-from pendulum_zoo.studies.statistics import (
+from pendulum_zoo.statistics import (
     bootstrap_iqms,
     interquartile_mean,
     iqm_difference_interval,

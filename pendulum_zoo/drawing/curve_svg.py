@@ -85,11 +85,11 @@ def learning_curve_svg(records: list[dict], title: str = "", threshold: float | 
     has_small = any(connections.values())
 
     all_x = [x for x in xs if x is not None]
-    x_axis = _axis(min([0.0, *all_x]), max([0.0, *all_x]))  # learning curves start from zero
+    x_axis = nice_axis(min([0.0, *all_x]), max([0.0, *all_x]))  # learning curves start from zero
     fitness_values = [y for points in fitness.values() for _, y in points]
     if threshold is not None:
         fitness_values.append(threshold)
-    y_axis = _axis(min(fitness_values, default=0.0), max(fitness_values, default=1.0), margin_low=0.04,
+    y_axis = nice_axis(min(fitness_values, default=0.0), max(fitness_values, default=1.0), margin_low=0.04,
                    margin_high=0.04)
 
     small_top = MAIN_TOP + MAIN_HEIGHT + SMALL_GAP
@@ -115,7 +115,7 @@ def learning_curve_svg(records: list[dict], title: str = "", threshold: float | 
 
     if has_small:
         counts = [y for points in connections.values() for _, y in points]
-        c_axis = _axis(0.0, max(counts), target=3, margin_high=0.08)
+        c_axis = nice_axis(0.0, max(counts), target=3, margin_high=0.08)
         parts += _panel(x_axis, c_axis, small_top, SMALL_HEIGHT, small_title, x_labels=True)
         parts += _series(small_series, connections, x_axis, c_axis, small_top, SMALL_HEIGHT)
         parts += _legend(small_series, connections, small_top + 8)
@@ -160,7 +160,7 @@ def _points(records: list[dict], key: str, xs: list[float | None]) -> list[tuple
     return points
 
 
-def _axis(low: float, high: float, target: int = 5, margin_low: float = 0.0, margin_high: float = 0.0) -> _Axis:
+def nice_axis(low: float, high: float, target: int = 5, margin_low: float = 0.0, margin_high: float = 0.0) -> _Axis:
     """About ``target`` ticks at 1, 2, 2.5 or 5 times a power of ten.
 
     Without margins the limits are rounded out to ticks. A margin (a fraction of the range) instead keeps

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from pendulum_zoo.storage.fileio import read_json, to_json, write_json
+from pendulum_zoo.statistics import iqm_rows
 from pendulum_zoo.validation import is_integer, quote
 
 REPORT_FORMAT = "pendulum-zoo/report"
@@ -30,20 +31,15 @@ BOOTSTRAP_RESAMPLES = 2000
 
 def interquartile_mean(values: np.ndarray) -> float:
     """Mean of the middle half: sort, drop ``floor(n / 4)`` values from each end (scipy's trim_mean(x, 0.25))."""
-    ordered = np.sort(np.asarray(values, dtype=np.float64))
-    cut = len(ordered) // 4
-    return float(ordered[cut:len(ordered) - cut].mean())
+    return float(iqm_rows(np.asarray(values, dtype=np.float64)[None, :])[0])
 
 
 def bootstrap_iqm_interval(values: np.ndarray, seed: int, resamples: int = BOOTSTRAP_RESAMPLES,
                            confidence: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap interval of the IQM: resample episodes with replacement ``resamples`` times."""
     data = np.asarray(values, dtype=np.float64)
-    count = len(data)
     rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(2,)))
-    samples = np.sort(data[rng.integers(0, count, size=(resamples, count))], axis=1)
-    cut = count // 4
-    iqms = samples[:, cut:count - cut].mean(axis=1)
+    iqms = iqm_rows(data[rng.integers(0, len(data), size=(resamples, len(data)))])
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(iqms, [tail, 1.0 - tail])
     return float(low), float(high)

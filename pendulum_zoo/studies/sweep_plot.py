@@ -13,7 +13,7 @@ import math
 import os
 from typing import Any
 
-from pendulum_zoo.drawing.curve_svg import _axis  # the package's tick rule (1, 2, 2.5, 5 x 10^k)
+from pendulum_zoo.drawing.curve_svg import nice_axis  # the package's tick rule (1, 2, 2.5, 5 x 10^k)
 from pendulum_zoo.drawing.svg import TEXT_COLOUR, svg_head, svg_text
 from pendulum_zoo.storage.fileio import atomic_write_text
 
@@ -42,7 +42,7 @@ def sweep_svg(summary: dict[str, Any]) -> str:
     xs = [_connections(g) for g in groups] + [p["connections"] for p in zoo if p["connections"] > 0]
     ys = [v for g in groups for v in g["iqm"]] + [p["mean"] for p in zoo] + [summary["threshold"]]
     low, high = _log_bounds(min(xs) / 1.1, max(xs) * 1.1)
-    y_axis = _axis(min(ys), max(ys), margin_low=0.05, margin_high=0.05)
+    y_axis = nice_axis(min(ys), max(ys), margin_low=0.05, margin_high=0.05)
 
     def px(connections: float) -> float:
         return LEFT + (math.log10(connections / low)) / math.log10(high / low) * PLOT_WIDTH

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from pendulum_zoo.envs.registration import solved_threshold
-from pendulum_zoo.studies.statistics import Interval, iqm_difference_interval, iqm_interval
+from pendulum_zoo.statistics import Interval, iqm_difference_interval, iqm_interval
 from pendulum_zoo.studies.sweep_plan import DENSE, SweepPlan, group_name, sweep_hours
 from pendulum_zoo.validation import check_integer
 from pendulum_zoo.zoo import champion_keys, champion_name, load_champion, protocol_score
