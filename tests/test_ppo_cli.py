@@ -52,6 +52,8 @@ def test_an_interrupted_run_resumed_from_the_cli_equals_the_uninterrupted_run(tm
     with pytest.raises(KeyboardInterrupt):
         train_ppo(config, parts, callback=stop_after_one)
     assert len(read_log_lines(parts / "log.jsonl", "iteration", 1)[0]) == 1 and not (parts / "champion.json").exists()
+    with open(parts / "log.jsonl", "a") as stream:  # a kill after logging iteration 2, before its checkpoint
+        stream.write('{"iteration": 2, "env_steps": 1024}\n{"iteration": 3, "env_st')
     assert main(["train", "ppo", *TINY, "--sparse", "rigl", "--set", "update_interval=4", "--out", str(parts),
                  "--resume"]) == 0
     assert timeless(read_log_lines(parts / "log.jsonl", "iteration", 1)[0]) == \
