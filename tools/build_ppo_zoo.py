@@ -34,6 +34,7 @@ from pendulum_zoo.training import train_ppo  # noqa: E402
 from pendulum_zoo.training.ppo_run import LOG_COUNTER  # noqa: E402
 from pendulum_zoo.training.run_folder import read_log_lines  # noqa: E402
 from pendulum_zoo.zoo import champion_name  # noqa: E402
+from build_zoo import unchanged_or_new  # noqa: E402
 from run_archive import AGENTS, PROTOCOL_EPISODES, PROTOCOL_SEED, SELECTION_SEED  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -78,6 +79,7 @@ def build(name: str, env_id: str, plan: dict) -> None:
     policy, card, report, _ = scored[best]
     champion = champion_name(name, env_id)
     report.agent = f"{name} champion for {env_id}"
+    report = unchanged_or_new(os.path.join(EVALUATION, f"{champion}.json"), report)
     report.save(os.path.join(EVALUATION, f"{champion}.json"))
     atomic_write_text(os.path.join(EVALUATION, f"{champion}.md"), report.markdown())
     stats = report.statistics()

@@ -22,7 +22,8 @@ from pendulum_zoo.networks.mlp import MLP
 from pendulum_zoo.networks.policy import INPUT_NAMES
 from pendulum_zoo.storage.fileio import atomic_write_text
 
-COLUMN, TOP, BOTTOM, MARGIN, MAX_ROW = 170, 62, 50, 110, 9.0
+COLUMN, TOP, BOTTOM, MARGIN = 170, 62, 50, 110
+MAX_ROW, MAX_IO_ROW = 9.0, 34.0  # the widest spacing of hidden units, and of inputs and outputs (bigger nodes)
 SPAN = 64 * MAX_ROW * 0.9  # the tallest column's height: a 64-unit layer at its densest spacing
 
 
@@ -44,7 +45,8 @@ def mlp_svg(net: MLP, title: str = "") -> str:
     height = TOP + SPAN + BOTTOM
     positions = []
     for index, size in enumerate(net.sizes):
-        row = min(MAX_ROW, SPAN / max(1, size - 1))
+        widest = MAX_IO_ROW if index in (0, len(net.sizes) - 1) else MAX_ROW
+        row = min(widest, SPAN / max(1, size - 1))
         top = TOP + (SPAN - row * (size - 1)) / 2
         positions.append([(MARGIN + index * COLUMN, top + k * row) for k in range(size)])
     live = live_units(net)
