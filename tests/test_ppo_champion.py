@@ -55,5 +55,8 @@ def test_mlp_champions_load_from_the_zoo_and_are_drawn_by_show(tmp_path, monkeyp
     svg = tmp_path / "net.svg"
     assert main(["show", "ppo-sparse", "--env", BALANCE, "--svg", str(svg)]) == 0
     text = svg.read_text()
-    assert text.count('class="connection"') == sparse_policy.connections
+    import re
+
+    assert sum(map(int, re.findall(r'data-segments="(\d+)"', text))) == sparse_policy.connections
+    assert len(re.findall(r"M\d", text)) == sparse_policy.connections  # one line (move, draw) per weight
     assert f'data-connections="{sparse_policy.connections}"' in text

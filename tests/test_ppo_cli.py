@@ -52,6 +52,8 @@ def test_an_interrupted_run_resumed_from_the_cli_equals_the_uninterrupted_run(tm
     with pytest.raises(KeyboardInterrupt):
         train_ppo(config, parts, callback=stop_after_one)
     assert len(read_log_lines(parts / "log.jsonl", "iteration", 1)[0]) == 1 and not (parts / "champion.json").exists()
+    with open(parts / "log.jsonl", "a") as stream:  # a kill after logging iteration 2, before its checkpoint
+        stream.write('{"iteration": 2, "env_steps": 1024}\n{"iteration": 3, "env_st')
     assert main(["train", "ppo", *TINY, "--sparse", "rigl", "--set", "update_interval=4", "--out", str(parts),
                  "--resume"]) == 0
     assert timeless(read_log_lines(parts / "log.jsonl", "iteration", 1)[0]) == \
@@ -108,3 +110,16 @@ def test_read_log_of_an_evolutionary_run_is_unchanged(tmp_path):
     (tmp_path / "log.jsonl").write_text('{"generation": 0}\n{"generation": 2}\n')
     with pytest.raises(ValueError, match="it should log generation 1, it holds generation 2"):
         read_log(tmp_path / "log.jsonl")
+
+
+def test_tuned_settings_cover_every_task_and_paper_settings_are_the_defaults():
+    from pendulum_zoo.envs.registration import ENV_SPECS
+    from pendulum_zoo.rl.settings import changed_settings, ppo_config
+
+    for env_id in ENV_SPECS:
+        tuned = ppo_config(env_id, seed=3)
+        assert tuned.env_id == env_id and tuned.seed == 3 and changed_settings(tuned), env_id
+        assert ppo_config(env_id, settings="paper") == PPOConfig(env_id=env_id)
+    assert ppo_config("InvertedPendulumSwingup-v0").normalize_obs  # rl-baselines3-zoo's start: normalised
+    with pytest.raises(ValueError, match="settings must be one of tuned, paper, got 'tunde'"):
+        ppo_config(BALANCE, settings="tunde")

@@ -94,3 +94,19 @@ def test_the_sync_env_has_no_state_to_save():
             ppo.state()
     finally:
         ppo.close()
+
+
+def test_generator_states_round_trip_through_json_and_bad_ones_are_named():
+    from pendulum_zoo.rng_state import generator_from_state, generator_state
+
+    rng = np.random.default_rng(7)
+    rng.random(3)
+    rng.integers(0, 10, dtype=np.uint32)  # leaves a buffered 32-bit half: has_uint32 = 1
+    state = json.loads(json.dumps(generator_state(rng)))
+    copy = generator_from_state(state)
+    assert np.array_equal(copy.random(5), rng.random(5))
+    assert copy.integers(0, 2**31, 4).tolist() == rng.integers(0, 2**31, 4).tolist()
+    with pytest.raises(ValueError, match="'state' must be 32 lowercase hex digits"):
+        generator_from_state({**state, "state": "xyz"}, "the action generator")
+    with pytest.raises(ValueError, match="the action generator must be a PCG64 state"):
+        generator_from_state({**state, "bit_generator": "MT19937"}, "the action generator")

@@ -4,7 +4,8 @@
 
 The plan is data (``tools/ppo_zoo_plan.json``): per champion name its sparse method and the seeds to train.
 Each run trains with the task's tuned settings (``pendulum_zoo/rl/ppo_settings.json``) in
-``evaluation/runs/<name>-<Env>-s<seed>/`` (``train_ppo``; an unfinished run resumes). Then, as
+``evaluation/ppo-runs/<name>-<Env>-s<seed>/`` (``train_ppo``; an unfinished run resumes; beside, not in,
+``evaluation/runs/``, which holds the runs of ``tools/train_zoo_plan.json``). Then, as
 ``tools/build_zoo.py`` does for the evolutionary champions: every run's policy is scored with the protocol on the
 selection seed (1000) and the evaluation seed (0), the best on the selection seed is the champion, and
 ``evaluation/<name>-<Env>.json`` / ``.md`` and ``agents/<name>-<Env>/`` (``policy.json`` with the card and its
@@ -33,10 +34,12 @@ from pendulum_zoo.training import train_ppo  # noqa: E402
 from pendulum_zoo.training.ppo_run import LOG_COUNTER  # noqa: E402
 from pendulum_zoo.training.run_folder import read_log_lines  # noqa: E402
 from pendulum_zoo.zoo import champion_name  # noqa: E402
-from run_archive import AGENTS, PROTOCOL_EPISODES, PROTOCOL_SEED, RUNS, SELECTION_SEED  # noqa: E402
+from build_zoo import unchanged_or_new  # noqa: E402
+from run_archive import AGENTS, PROTOCOL_EPISODES, PROTOCOL_SEED, SELECTION_SEED  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVALUATION = os.path.join(ROOT, "evaluation")
+RUNS = os.path.join(EVALUATION, "ppo-runs")
 PLAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ppo_zoo_plan.json")
 
 
@@ -76,6 +79,7 @@ def build(name: str, env_id: str, plan: dict) -> None:
     policy, card, report, _ = scored[best]
     champion = champion_name(name, env_id)
     report.agent = f"{name} champion for {env_id}"
+    report = unchanged_or_new(os.path.join(EVALUATION, f"{champion}.json"), report)
     report.save(os.path.join(EVALUATION, f"{champion}.json"))
     atomic_write_text(os.path.join(EVALUATION, f"{champion}.md"), report.markdown())
     stats = report.statistics()

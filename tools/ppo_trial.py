@@ -2,6 +2,10 @@
 deterministic policy with the protocol (100 episodes), append one JSON line to --out.
 
     python tools/ppo_trial.py --env InvertedPendulumSwingup-v0 --seed 0 [--set learning_rate=3e-4 ...]
+
+``tools/ppo_trials.jsonl`` holds the rows of the trials behind ``ppo_settings.json`` and ``ppo_zoo_plan.json``
+(``settings`` there are the fields over the paper's defaults; rows before the balance settings were recorded
+used the rl-baselines3-zoo start for swing-up).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train_parser = commands.add_parser("train", help="train an algorithm on a pendulum task",
                                        description="Train ALGO on --env; log, checkpoint and champion go to --out.")
-    add_config_options(train_parser)
+    add_config_options(train_parser, also=f"; or {PPO_ALGORITHM} (options below)")
     add_ppo_options(train_parser)
     add_execution_options(train_parser)
     train_parser.add_argument("--out", default=None, metavar="DIR",
@@ -113,10 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_config_options(parser: argparse.ArgumentParser, exclude: tuple[str, ...] = ()) -> None:
+def add_config_options(parser: argparse.ArgumentParser, exclude: tuple[str, ...] = (), also: str = "") -> None:
     """One option per ``TrainConfig`` field (contract 2): flag and help from the field's metadata (flag
     default ``--`` + name with ``-`` for ``_``), the type from its annotation. An option not given is left out
-    of the namespace (``argparse.SUPPRESS``), so that ``config_from_args`` lets the dataclass fill the default."""
+    of the namespace (``argparse.SUPPRESS``), so that ``config_from_args`` lets the dataclass fill the default.
+    ``also`` is added to ALGO's help (``train``: "or ppo")."""
     hints = typing.get_type_hints(TrainConfig)
     for field in dataclasses.fields(TrainConfig):
         if field.name in exclude:
@@ -124,7 +125,7 @@ def add_config_options(parser: argparse.ArgumentParser, exclude: tuple[str, ...]
         meta = field.metadata
         if field.name == POSITIONAL:
             parser.add_argument(field.name, metavar=meta.get("metavar", "ALGO"),
-                                help=meta.get("help", _one_of(algorithm_names())))
+                                help=meta.get("help", _one_of(algorithm_names())) + also)
             continue
         if field.name == "env_id":
             parser.add_argument(ENV_FLAG, dest=field.name, required=True, metavar=meta.get("metavar", "ID"),

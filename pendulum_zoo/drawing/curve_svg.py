@@ -32,7 +32,7 @@ CONNECTION_SERIES = (
     ("population_connections_mean", "population mean", "#e08214"),
 )
 RETURN_SERIES = (("mean_return", "training episodes", "#222222"),)
-ACTOR_SERIES = (("actor_connections", "actor weights", "#222222"),)
+ACTOR_SERIES = (("actor_connections", "nonzero actor weights", "#222222"),)  # RigL grows weights at 0
 # per kind of log: the main panel's series and title, the small panel's
 CURVES = {"evolution": (FITNESS_SERIES, "fitness", CONNECTION_SERIES, "connections"),
           "ppo": (RETURN_SERIES, "mean return", ACTOR_SERIES, "connections")}

@@ -1,7 +1,8 @@
 """Any MLP (PPO's agents) as an SVG figure and as a terminal table.
 
 The SVG has one column of nodes per layer and a line per nonzero weight, blue when positive and red when
-negative (as ``network_svg``), its opacity growing with ``|w|`` so that a dense 64x64 layer stays readable;
+negative (as ``network_svg``), its opacity growing with ``|w|`` so that a dense 64x64 layer stays readable (the
+lines of one colour and opacity are one ``<path class="connection" data-segments="n">``);
 units that no input reaches or that reach no output (through nonzero weights) are greyed. The table lists each
 layer: its shape, the active weights and the sparsity, the weights' range.
 """
@@ -22,7 +23,9 @@ from pendulum_zoo.networks.mlp import MLP
 from pendulum_zoo.networks.policy import INPUT_NAMES
 from pendulum_zoo.storage.fileio import atomic_write_text
 
-COLUMN, TOP, BOTTOM, MARGIN, MAX_ROW = 170, 62, 50, 110, 9.0
+COLUMN, TOP, BOTTOM, MARGIN = 170, 62, 50, 110
+MAX_ROW, MAX_IO_ROW = 9.0, 34.0  # the widest spacing of hidden units, and of inputs and outputs (bigger nodes)
+OPACITY_STEPS = 8  # a line's opacity grows with |w| / max |w| in this many steps
 SPAN = 64 * MAX_ROW * 0.9  # the tallest column's height: a 64-unit layer at its densest spacing
 
 
@@ -44,7 +47,8 @@ def mlp_svg(net: MLP, title: str = "") -> str:
     height = TOP + SPAN + BOTTOM
     positions = []
     for index, size in enumerate(net.sizes):
-        row = min(MAX_ROW, SPAN / max(1, size - 1))
+        widest = MAX_IO_ROW if index in (0, len(net.sizes) - 1) else MAX_ROW
+        row = min(widest, SPAN / max(1, size - 1))
         top = TOP + (SPAN - row * (size - 1)) / 2
         positions.append([(MARGIN + index * COLUMN, top + k * row) for k in range(size)])
     live = live_units(net)
@@ -52,15 +56,20 @@ def mlp_svg(net: MLP, title: str = "") -> str:
     parts = svg_head(width, height, title, width / 2, 22)
     parts.append(f'<text class="legend" x="{width / 2:.1f}" y="40" text-anchor="middle" font-size="10" '
                  f'fill="#666666">{svg_text(_legend(net))}</text>')
-    parts.append('<g class="connections">')
+    # one path per colour and opacity step: a dense 64x64 layer stays a small file
+    segments: dict[tuple[bool, int], list[str]] = {}
     for layer, weight in enumerate(net.weights):
         for i, j in zip(*np.nonzero(weight)):
             (x1, y1), (x2, y2) = positions[layer][i], positions[layer + 1][j]
             value = float(weight[i, j])
-            opacity = 0.08 + 0.72 * abs(value) / largest
-            parts.append(f'<line class="connection" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                         f'stroke="{POSITIVE if value > 0 else NEGATIVE}" stroke-opacity="{opacity:.2f}" '
-                         f'stroke-width="0.8"/>')
+            step = min(OPACITY_STEPS - 1, int(OPACITY_STEPS * abs(value) / largest))
+            segments.setdefault((value > 0, step), []).append(f"M{x1:.0f} {y1:.1f}L{x2:.0f} {y2:.1f}")
+    parts.append('<g class="connections" fill="none" stroke-width="0.8">')
+    for (positive, step), path in sorted(segments.items()):
+        opacity = 0.08 + 0.72 * (step + 0.5) / OPACITY_STEPS
+        parts.append(f'<path class="connection" data-segments="{len(path)}" '
+                     f'stroke="{POSITIVE if positive else NEGATIVE}" stroke-opacity="{opacity:.2f}" '
+                     f'd="{"".join(path)}"/>')
     parts.append("</g>")
     parts.append('<g class="nodes">')
     for layer, column in enumerate(positions):

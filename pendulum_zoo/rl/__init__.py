@@ -1,7 +1,9 @@
-"""Gradient-trained agents: numpy PPO (ppo.py) with its losses (losses.py), Adam (adam.py) and sparse training
-(sparse.py: dense, static, SET, RigL, gradual magnitude pruning)."""
+"""Gradient-trained agents: numpy PPO (ppo.py, its configuration ppo_config.py, its saved state ppo_state.py,
+named settings settings.py) with its losses (losses.py), Adam (adam.py) and sparse training (sparse.py: dense,
+static, SET, RigL, gradual magnitude pruning)."""
 
-from pendulum_zoo.rl.ppo import PPO, PPOConfig
+from pendulum_zoo.rl.ppo import PPO
+from pendulum_zoo.rl.ppo_config import PPOConfig
 from pendulum_zoo.rl.sparse import SPARSE_METHODS, SparseConfig
 
 # the names of PPO-trained agents (``algorithm`` on their cards, champion names in the zoo): dense, and sparse

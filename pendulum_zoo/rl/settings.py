@@ -14,7 +14,7 @@ from importlib.resources import files
 from typing import Any
 
 from pendulum_zoo.envs.registration import canonical_env_id
-from pendulum_zoo.rl.ppo import PPOConfig
+from pendulum_zoo.rl.ppo_config import PPOConfig
 from pendulum_zoo.rl.sparse import SparseConfig
 from pendulum_zoo.validation import did_you_mean, quote
 
