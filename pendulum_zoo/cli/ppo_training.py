@@ -7,11 +7,10 @@ import dataclasses
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pendulum_zoo.cli.options import parse_assignments
 from pendulum_zoo.cli.paths import check_output_folder, default_run_folder
-from pendulum_zoo.cli.training import run_and_summarise
+from pendulum_zoo.cli.training import run_and_summarise, run_progress
 from pendulum_zoo.rl import PPOConfig, SparseConfig
 from pendulum_zoo.rl.settings import ppo_config
 from pendulum_zoo.training import TrainConfig, train_ppo
@@ -54,12 +53,8 @@ def ppo_train_command(args: argparse.Namespace, console: Console) -> int:
     config = ppo_config_from_args(args)  # every bad value is reported before any work
     out = check_output_folder(args.out or default_run_folder(run_name(config), config.env_id, config.seed),
                               "run folder")
-    progress = Progress(
-        TextColumn("[bold]iter"), MofNCompleteColumn(), BarColumn(bar_width=16),
-        TextColumn("return {task.fields[ret]}  kl {task.fields[kl]}  sparsity {task.fields[sparsity]}  "
-                   "steps {task.fields[steps]}  {task.fields[rate]}/s"),
-        TextColumn("ETA"), TimeRemainingColumn(compact=True), console=console,
-    )
+    progress = run_progress(console, "iter", "return {task.fields[ret]}  kl {task.fields[kl]}  "
+                            "sparsity {task.fields[sparsity]}  steps {task.fields[steps]}  {task.fields[rate]}/s")
     task = progress.add_task("train", total=config.iterations, ret="-", kl="-", sparsity="-", steps="-", rate="-")
 
     def show(record: dict) -> None:

@@ -40,12 +40,8 @@ def train_command(args: argparse.Namespace, console: Console) -> int:
     config = TrainConfig(**config_overrides(args)).resolved()  # every bad value is reported before any work
     out = check_output_folder(args.out or default_run_folder(config.algorithm, config.env_id, config.seed),
                               "run folder")
-    progress = Progress(
-        TextColumn("[bold]gen"), MofNCompleteColumn(), BarColumn(bar_width=16),
-        TextColumn("best {task.fields[best]}  elite {task.fields[elite]}  conn {task.fields[conn]}  "
-                   "steps {task.fields[steps]}  {task.fields[rate]}/s"),
-        TextColumn("ETA"), TimeRemainingColumn(compact=True), console=console,
-    )
+    progress = run_progress(console, "gen", "best {task.fields[best]}  elite {task.fields[elite]}  "
+                            "conn {task.fields[conn]}  steps {task.fields[steps]}  {task.fields[rate]}/s")
     blank = {"best": "-", "elite": "-", "conn": "-", "steps": "-", "rate": "-"}
     task = progress.add_task("train", total=config.max_generations, **blank)
 
@@ -62,6 +58,12 @@ def train_command(args: argparse.Namespace, console: Console) -> int:
     return run_and_summarise(console, progress, out, "generation", CARD_SUMMARY,
                              lambda: train(config, out, workers=args.workers, engine=args.engine,
                                             resume=args.resume, callback=show))
+
+
+def run_progress(console: Console, unit: str, fields: str) -> Progress:
+    """A training run's progress line: ``unit`` count, bar, the run's own ``fields``, time remaining."""
+    return Progress(TextColumn(f"[bold]{unit}"), MofNCompleteColumn(), BarColumn(bar_width=16), TextColumn(fields),
+                    TextColumn("ETA"), TimeRemainingColumn(compact=True), console=console)
 
 
 def run_and_summarise(console: Console, progress: Progress, out: str, unit: str, summary: tuple[str, ...],
