@@ -235,3 +235,19 @@ def test_the_protocol_imports_no_higher_layer():
             "'pendulum_zoo.cli')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"
+
+
+def test_network_size_is_reported_for_the_article_network_and_for_mlps():
+    from pendulum_zoo.networks.inputs import effective_connection_count
+    from pendulum_zoo.networks.policy import effective_connections
+    from pendulum_zoo.zoo import load_champion
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):  # the general count agrees with the article network's own rule
+        params = rng.normal(size=NUM_PARAMS) * (rng.random(NUM_PARAMS) < 0.15)
+        assert effective_connection_count(params) == effective_connections(params)[0]
+    champion = load_champion("ppo-sparse", "InvertedPendulum-v0")
+    report = evaluate(champion, BALANCE, episodes=2, workers=1)
+    network = champion.network
+    assert report.connections == network.connections == 448 and report.sparsity == network.sparsity
+    assert 0 < report.effective_connections <= report.connections

@@ -102,3 +102,18 @@ def input_report(network: Any, names: tuple[str, ...] | None = None) -> InputRep
         live_connections=tuple(int(v) for v in np.count_nonzero(nonzero & hidden_alive[None, :], axis=1)),
         connections=tuple(int(v) for v in np.count_nonzero(nonzero, axis=1)),
         input_weight=tuple(float(v) for v in np.abs(first).sum(axis=1)))
+
+
+def effective_connection_count(network: Any) -> int:
+    """Connections on some input -> ... -> output chain of nonzero weights: the others cannot change the action.
+    For the article's network this is ``policy.effective_connections``."""
+    matrices = network_matrices(network)
+    reach = reaches_output(matrices)  # per layer: its input units that reach an output
+    from_input = np.ones(matrices[0].shape[0], dtype=bool)  # units an observation reaches
+    count = 0
+    for index, matrix in enumerate(matrices):
+        nonzero = matrix != 0.0
+        to_output = reach[index + 1] if index + 1 < len(matrices) else np.ones(matrix.shape[1], dtype=bool)
+        count += int(np.count_nonzero(nonzero & from_input[:, None] & to_output[None, :]))
+        from_input = np.any(nonzero & from_input[:, None], axis=0)
+    return count

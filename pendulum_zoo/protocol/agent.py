@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from pendulum_zoo.networks.mlp import MLP, MLPPolicy
-from pendulum_zoo.networks.policy import NUM_PARAMS, Policy
+from pendulum_zoo.networks.inputs import effective_connection_count
+from pendulum_zoo.networks.policy import NUM_PARAMS, Policy, effective_connections
 from pendulum_zoo.storage.policy_file import load_policy, policy_object
 from pendulum_zoo.validation import is_integer
 
@@ -37,6 +38,10 @@ class Agent:
     batch_act: Callable[[np.ndarray], np.ndarray] | None = None
     seed_episode: Callable[[int], None] | None = None  # called with the episode seed before each episode
     training_steps: int | None = None  # env steps of the training behind it, from its model card, if known
+    # the acting network's size, for networks: connections kept, those on an input-output path, and sparsity
+    connections: int | None = None
+    effective_connections: int | None = None
+    sparsity: float | None = None
 
 
 class RandomAgent:
@@ -57,18 +62,19 @@ def as_agent(agent: Any) -> Agent:
     if isinstance(agent, Agent):
         return agent
     if isinstance(agent, Policy):
-        return Agent(agent.description, _algorithm_of(agent), policy=agent, training_steps=_training_steps(agent.card))
+        return Agent(agent.description, _algorithm_of(agent), policy=agent, training_steps=_training_steps(agent.card),
+                     **_network_size(agent))
     if isinstance(agent, MLP):
         agent = MLPPolicy(agent, "MLP")
     if isinstance(agent, MLPPolicy):
         return Agent(agent.description, _algorithm_of(agent), act=agent.act, batch_act=agent.batch_act,
-                     training_steps=_training_steps(agent.card))
+                     training_steps=_training_steps(agent.card), **_network_size(agent))
     if isinstance(agent, (str, os.PathLike)):
         return _from_text(agent)
     if isinstance(agent, np.ndarray):
         if agent.shape != (NUM_PARAMS,):
             raise ValueError(f"a weight array must have shape ({NUM_PARAMS},), got {agent.shape}")
-        return Agent("weights", "network", policy=Policy(agent, "weights"))
+        return replace(as_agent(Policy(agent, "weights")), algorithm="network")
     if isinstance(agent, RandomAgent):
         return Agent("random", "random", act=agent.act, seed_episode=agent.seed_episode)
     predict = getattr(agent, "predict", None)
@@ -98,9 +104,7 @@ def _from_text(agent: str | os.PathLike) -> Agent:
         network, card = load_policy(text)
         algorithm = card.get("algorithm") if isinstance(card.get("algorithm"), str) else "network"
         policy = policy_object(network, text, card)
-        if isinstance(policy, MLPPolicy):
-            return replace(as_agent(policy), description=f"{algorithm} policy file {text}")
-        return Agent(f"{algorithm} policy file {text}", algorithm, policy=policy, training_steps=_training_steps(card))
+        return replace(as_agent(policy), description=f"{algorithm} policy file {text}", algorithm=algorithm)
     raise ValueError(f"{text!r} is not 'random' or an existing policy file (champion names such as 'mk1' are "
                      "resolved by pendulum_zoo.evaluate)")
 
@@ -110,6 +114,16 @@ def _algorithm_of(policy: Policy | MLPPolicy) -> str:
     if isinstance(card_algorithm, str):
         return card_algorithm
     return policy.description.split()[0] if policy.description else "network"
+
+
+def _network_size(policy: Policy | MLPPolicy) -> dict[str, Any]:
+    """The ``Agent`` fields describing a network's size (the report's connections and sparsity)."""
+    if isinstance(policy, Policy):
+        return {"connections": policy.connections, "sparsity": 1.0 - policy.connections / NUM_PARAMS,
+                "effective_connections": int(effective_connections(policy.params)[0])}
+    network = policy.network
+    return {"connections": network.connections, "sparsity": network.sparsity,
+            "effective_connections": effective_connection_count(network)}
 
 
 def _training_steps(card: dict | None) -> int | None:

@@ -23,7 +23,6 @@ import numpy as np
 
 from pendulum_zoo.envs.pendulum import seeded_pole_angle
 from pendulum_zoo.envs.registration import canonical_env_id, is_swingup, solved_threshold, track_half_width
-from pendulum_zoo.networks.policy import NUM_PARAMS, effective_connections
 from pendulum_zoo.protocol.agent import Agent, as_agent
 from pendulum_zoo.protocol.episodes import AgentFailure, Outcome, agent_pool, can_fork, run_episodes
 from pendulum_zoo.protocol.report import Report
@@ -88,15 +87,12 @@ def evaluate(agent: Any, env_id: str, episodes: int = DEFAULT_EPISODES, seed: in
             robustness.append(entry)
     finally:
         runner.close()
-    policy = resolved.policy
-    connections = None if policy is None else policy.connections
     return Report(
         env_id=env_id, env_version=env_id.rsplit("-", 1)[-1], agent=resolved.description,
         algorithm=resolved.algorithm, episodes=episodes, seed=seed, seed_schedule=SEED_SCHEDULE,
         episode_seeds=seeds, returns=returns, lengths=lengths, threshold=solved_threshold(env_id),
-        connections=connections,
-        effective_connections=None if policy is None else int(effective_connections(policy.params)[0]),
-        sparsity=None if policy is None else 1.0 - connections / NUM_PARAMS,
+        connections=resolved.connections, effective_connections=resolved.effective_connections,
+        sparsity=resolved.sparsity,
         failure=failure, robustness=robustness or None, training_steps=resolved.training_steps,
         wall_time_s=round(time.perf_counter() - started, 3), versions=installed_versions(),
     )
