@@ -33,6 +33,8 @@ PLAN: dict[str, tuple[tuple[int, ...], dict, float, str]] = {
                           "Section 4.2: Xavier initialisation"),
     "bc-balance-gain": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": BALANCE, "actor_output_gain": None}, 0.2,
                         "BC with the output layer at Kaiming's gain instead of 0.01: does its early collapse go?"),
+    "ppo-balance-gain": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE, "actor_output_gain": None}, 0.9,
+                         "PPO with the actor's output layer at Kaiming's gain: does the ticket outlive round 12?"),
     "ppo-balance-input0.1": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE, "init": "kaiming-input-0.1"},
                              1.1, "Figure 8 top: PPO's input masks with the input layer scaled by 0.1"),
     "ppo-balance-actor-critic": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE, "pruned": "actor-critic"},

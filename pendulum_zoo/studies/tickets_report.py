@@ -12,7 +12,8 @@ from pendulum_zoo.drawing.sparsity_svg import Series, sparsity_curves_svg
 from pendulum_zoo.envs.registration import solved_threshold
 from pendulum_zoo.networks.policy import INPUT_NAMES
 from pendulum_zoo.rl.imp import CONDITIONS
-from pendulum_zoo.storage.fileio import atomic_write_text, write_json
+from pendulum_zoo.storage.fileio import atomic_write_text, read_json, write_json
+from pendulum_zoo.studies.input_subsets import FILE as SUBSETS_FILE
 from pendulum_zoo.studies.tickets import read_run
 from pendulum_zoo.studies.tickets_plan import PLAN
 from pendulum_zoo.zoo import env_name
@@ -120,6 +121,21 @@ def tables_markdown(summaries: dict) -> str:
     return "\n".join(lines)
 
 
+def subsets_markdown(entries: list[dict]) -> str:
+    """Dense agents on input subsets: mean +/- std over seeds of the protocol return, per trainer, task, subset."""
+    groups: dict[tuple, list[float]] = {}
+    for e in entries:
+        groups.setdefault((e["trainer"], env_name(e["env_id"]), e["subset"], ", ".join(e["inputs"])), []).append(
+            e["score"])
+    lines = ["## Dense agents on input subsets (the paper's Figure 8, bottom)", "",
+             "Each trained by the group's trainer and budget on the listed observations only, scored with the protocol "
+             "(10 episodes).", "", "| trainer | task | subset | inputs | seeds | return |", "|---|---|---|---|---:|---:|"]
+    for (trainer, task, subset, inputs), scores in groups.items():
+        lines.append(f"| {trainer} | {task} | {subset} | {inputs} | {len(scores)} | "
+                     f"{np.mean(scores):.0f} +/- {np.std(scores):.0f} |")
+    return "\n".join(lines) + "\n"
+
+
 def write_report(root: str, names: list[str]) -> dict:
     summaries = {}
     for name in names:
@@ -132,5 +148,9 @@ def write_report(root: str, names: list[str]) -> dict:
         returns, weights = group_figures(name, summary)
         atomic_write_text(os.path.join(root, f"{name}.svg"), returns)
         atomic_write_text(os.path.join(root, f"{name}-inputs.svg"), weights)
-    atomic_write_text(os.path.join(root, "TABLES.md"), tables_markdown(summaries))
+    tables = tables_markdown(summaries)
+    subsets = os.path.join(root, SUBSETS_FILE)
+    if os.path.exists(subsets):
+        tables += "\n" + subsets_markdown(read_json(subsets, "input-subset results")["entries"])
+    atomic_write_text(os.path.join(root, "TABLES.md"), tables)
     return summaries
