@@ -19,6 +19,7 @@ from pendulum_zoo.studies.tickets_plan import PLAN
 from pendulum_zoo.zoo import env_name
 
 FORMAT, FORMAT_VERSION = "pendulum-zoo/tickets-study", 1
+RESULTS_FILE = "results.json"  # each run's rows, next to its config
 KEEP = 0.98  # "within 2% of its dense agent": the rule for the sparsest good ticket
 
 
@@ -30,6 +31,9 @@ def group_runs(root: str, name: str) -> list[tuple[object, object]]:
         path = os.path.join(folder, f"{name}-s{seed}")
         if os.path.exists(os.path.join(path, "checkpoint.npz")):
             runs.append(read_run(path))
+            # the rows stay in the repository when the checkpoint (not committed) is gone
+            write_json(os.path.join(path, RESULTS_FILE), {"format": "pendulum-zoo/tickets-rows", "format_version": 1,
+                                                          "rounds_done": runs[-1][1].round, "rows": runs[-1][1].rows})
     return runs
 
 
