@@ -41,7 +41,7 @@ def summarise_group(runs: list) -> dict:
     """Per condition and round: sparsity, mean and std of the protocol score over the seeds that reached it;
     per round, how often each input is live in the ticket and its mean cumulative input weight."""
     config = runs[0][0]
-    rounds = min(state.round for _, state in runs)  # rounds every seed has finished
+    rounds = max(state.round for _, state in runs)  # a round's figures use the seeds that have finished it
     curves = {}
     for condition in config.conditions:
         points = []
@@ -60,7 +60,8 @@ def summarise_group(runs: list) -> dict:
         inputs.append({"round": r, "live_fraction": (live / len(rows)).tolist(),
                        "input_weight_mean": np.mean([row["input_weight"] for row in rows], axis=0).tolist()})
     dense = curves["mask/weights"][0]["mean"] if rounds else None
-    sparsest = {condition: _sparsest_kept(points, dense) for condition, points in curves.items()}
+    sparsest = {condition: _sparsest_kept([p for p in points if p["seeds"] == len(runs)], dense)
+                for condition, points in curves.items()}
     return {"config": {k: v for k, v in config.to_dict().items() if k != "seed"},
             "seeds": [c.seed for c, _ in runs], "rounds_done": rounds, "dense_mean": dense,
             "sparsest_within_2_percent": sparsest, "curves": curves, "inputs": inputs}
@@ -107,7 +108,7 @@ def tables_markdown(summaries: dict) -> str:
         cfg = s["config"]
         lines += [f"## {name}", "", f"{PLAN[name][3]}. Trainer {cfg['trainer']}, {env_name(cfg['env_id'])}, "
                   f"pruned: {cfg['pruned']}, init {cfg['init']}, hidden {tuple(cfg['hidden'])}, seeds "
-                  f"{s['seeds']}, rounds done {s['rounds_done']} of {cfg['rounds'] + 1}"
+                  f"{s['seeds']}, rounds done {s['rounds_done']} of {cfg['rounds'] + 1} (by the furthest seed)"
                   + (f", teacher {cfg['teacher']} ({cfg['teacher_steps']} steps, noise {cfg['teacher_noise']})"
                      if cfg["trainer"] == "bc" else f", {cfg['ppo_steps']} PPO steps per training") + ".", ""]
         sparsest = ", ".join(f"{c}: {v:.3f}" if v is not None else f"{c}: none"
@@ -118,6 +119,9 @@ def tables_markdown(summaries: dict) -> str:
                   "|---:|---:|" + "---:|" * len(s["curves"]) + "---|"]
         for r, entry in enumerate(s["inputs"]):
             cells = [f"{s['curves'][c][r]['mean']:.0f} +/- {s['curves'][c][r]['std']:.0f}" for c in s["curves"]]
+            seeds = s["curves"]["mask/weights"][r]["seeds"]
+            if seeds < len(s["seeds"]):
+                cells[-1] += f" ({seeds} seeds)"
             live = " ".join(f"{n}:{f:.1f}" for n, f in zip(INPUT_NAMES, entry["live_fraction"]) if f < 1.0) or "all"
             left = 1.0 - s["curves"]["mask/weights"][r]["sparsity"]
             lines.append(f"| {r} | {100 * left:.2f}% | " + " | ".join(cells) + f" | {live} |")
@@ -144,7 +148,7 @@ def write_report(root: str, names: list[str]) -> dict:
     summaries = {}
     for name in names:
         runs = group_runs(root, name)
-        if runs and min(state.round for _, state in runs) > 0:
+        if runs and max(state.round for _, state in runs) > 0:
             summaries[name] = summarise_group(runs)
     write_json(os.path.join(root, "tickets.json"), {"format": FORMAT, "format_version": FORMAT_VERSION,
                                                     "conditions": list(CONDITIONS), "groups": summaries})
