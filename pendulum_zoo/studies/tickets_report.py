@@ -96,7 +96,7 @@ def group_figures(name: str, summary: dict) -> tuple[str, str]:
 
 
 def _low(summary: dict) -> float:
-    return min((p["mean"] - p["std"] for points in summary["curves"].values() for p in points), default=0.0)
+    return min((p["mean"] for points in summary["curves"].values() for p in points), default=0.0)
 
 
 def tables_markdown(summaries: dict) -> str:
