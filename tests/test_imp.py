@@ -243,3 +243,23 @@ def test_the_tickets_command_runs_resumes_and_refuses_to_overwrite(tmp_path, cap
     assert "mask/weights: sparsest within 2% of dense" in capsys.readouterr().out
     assert main(command) == 2 and "--resume" in capsys.readouterr().err
     assert main(command + ["--resume"]) == 0
+
+
+def test_a_damaged_checkpoint_is_refused_with_its_name(tmp_path):
+    from pendulum_zoo.storage.fileio import write_npz
+    from pendulum_zoo.studies.tickets import TicketsConfig, load_checkpoint, run_tickets, save_checkpoint
+
+    config = TicketsConfig(trainer="bc", rounds=0, hidden=(8,), teacher_steps=100, bc_epochs=1, eval_episodes=1)
+    state = run_tickets(str(tmp_path), config)
+    path = str(tmp_path / "checkpoint.npz")
+    (tmp_path / "checkpoint.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="checkpoint.npz"):
+        load_checkpoint(path, config)
+    save_checkpoint(path, config, state)
+    state.masks["actor"][0][0, 0] = 0.5
+    save_checkpoint(path, config, state)
+    with pytest.raises(ValueError, match="other than 0 and 1"):
+        load_checkpoint(path, config)
+    write_npz(path, {"meta": np.array('{"format": "something else"}')})
+    with pytest.raises(ValueError, match="not a version-1 tickets checkpoint"):
+        load_checkpoint(path, config)

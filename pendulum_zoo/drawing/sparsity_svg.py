@@ -79,7 +79,7 @@ def sparsity_curves_svg(series: list[Series], remaining: list[float], *, title: 
             parts.append(f'<polygon points="{" ".join(outline)}" fill="{colour}" fill-opacity="0.12" stroke="none"/>')
         line = " ".join(f"{x(r):.1f},{y(m):.1f}" for r, m, _ in pts)
         parts.append(f'<polyline class="series" data-series="{svg_text(s.label)}" points="{line}" fill="none" '
-                     f'stroke="{colour}" stroke-width="2"/>')
+                     f'stroke="{colour}" stroke-width="{4 if index == 0 else 2}"/>')  # the first stays visible under
         ly = TOP + 10 + 20 * index
         parts.append(f'<line x1="{LEGEND_X}" x2="{LEGEND_X + 22}" y1="{ly}" y2="{ly}" stroke="{colour}" '
                      f'stroke-width="3"/>')

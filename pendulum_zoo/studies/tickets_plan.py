@@ -4,7 +4,8 @@
 one after another in ``evaluation/tickets/runs/<group>-s<seed>/`` (resumable: a finished run is skipped, an
 unfinished one continues from its last round); ``report`` writes the data, figures and tables
 (``tickets_report.py``). ``hours`` is the measured (or, where marked, estimated) time of the whole group on
-this 2-core machine with other jobs running; the study as planned fits in about 10 hours.
+this 2-core machine with other jobs running (BC about 5 s a round, PPO on balance about 35 s); the study as
+planned, with the input-subset groups (minutes each), fits in about 9 hours.
 """
 
 from __future__ import annotations
@@ -23,24 +24,26 @@ ROOT = os.path.join("evaluation", "tickets")
 
 # name -> (seeds, TicketsConfig settings, hours for the group, why)
 PLAN: dict[str, tuple[tuple[int, ...], dict, float, str]] = {
-    "bc-balance": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": BALANCE}, 0.2,
+    "bc-balance": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": BALANCE}, 0.16,
                    "Figures 2 and 3: BC tickets and the four conditions, distilling the mk1 champion"),
-    "ppo-balance": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE}, 1.1,
+    "ppo-balance": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE}, 1.01,
                     "Figures 2 and 4: PPO tickets, actor pruned (the paper's Cart-Pole PPO: AP)"),
     "bc-balance-input0.1": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": BALANCE, "init": "kaiming-input-0.1"},
-                            0.2, "Section 4.2: the input layer's initial scale and which inputs IMP removes"),
+                            0.16, "Section 4.2: the input layer's initial scale and which inputs IMP removes"),
     "bc-balance-xavier": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": BALANCE, "init": "xavier"}, 0.2,
-                          "Section 4.2: Xavier initialisation"),
+                          "Section 4.2: Xavier initialisation; estimated"),
     "bc-balance-gain": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": BALANCE, "actor_output_gain": None}, 0.2,
-                        "BC with the output layer at Kaiming's gain instead of 0.01: does its early collapse go?"),
+                        "BC with the output layer at Kaiming's gain instead of 0.01: does its early collapse go? estimated"),
+    "ppo-balance-gain": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE, "actor_output_gain": None}, 1.0,
+                         "PPO with the actor's output layer at Kaiming's gain: does the ticket outlive round 12? estimated"),
     "ppo-balance-input0.1": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE, "init": "kaiming-input-0.1"},
-                             1.1, "Figure 8 top: PPO's input masks with the input layer scaled by 0.1"),
+                             1.0, "Figure 8 top: PPO's input masks with the input layer scaled by 0.1; estimated"),
     "ppo-balance-actor-critic": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE, "pruned": "actor-critic"},
-                                 1.1, "Appendix A.5: pruning actor and critic together (ACP)"),
-    "bc-swingupwide": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": SWINGUP_WIDE, "teacher_steps": 50_000}, 1.0,
+                                 1.1, "Appendix A.5: pruning actor and critic together (ACP); estimated"),
+    "bc-swingupwide": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": SWINGUP_WIDE, "teacher_steps": 50_000}, 0.6,
                        "The widened swing-up, where the cart position may matter (end stops); estimated"),
     "ppo-swingupwide": ((0, 1, 2), {"trainer": "ppo", "env_id": SWINGUP_WIDE, "rounds": 10, "ppo_steps": 491_520},
-                        4.5, "PPO on the widened swing-up, 10 rounds; budget and time estimated, not yet run"),
+                        2.8, "PPO on the widened swing-up, 10 rounds; budget and time estimated, not yet run"),
 }
 
 # dense agents on input subsets (Figure 8, bottom): name -> (seeds, settings of the runs' trainer and budget)

@@ -12,12 +12,14 @@ from pendulum_zoo.drawing.sparsity_svg import Series, sparsity_curves_svg
 from pendulum_zoo.envs.registration import solved_threshold
 from pendulum_zoo.networks.policy import INPUT_NAMES
 from pendulum_zoo.rl.imp import CONDITIONS
-from pendulum_zoo.storage.fileio import atomic_write_text, write_json
+from pendulum_zoo.storage.fileio import atomic_write_text, read_json, write_json
+from pendulum_zoo.studies.input_subsets import FILE as SUBSETS_FILE
 from pendulum_zoo.studies.tickets import read_run
 from pendulum_zoo.studies.tickets_plan import PLAN
 from pendulum_zoo.zoo import env_name
 
 FORMAT, FORMAT_VERSION = "pendulum-zoo/tickets-study", 1
+RESULTS_FILE = "results.json"  # each run's rows, next to its config
 KEEP = 0.98  # "within 2% of its dense agent": the issue's rule for the sparsest good ticket
 
 
@@ -29,6 +31,9 @@ def group_runs(root: str, name: str) -> list[tuple[object, object]]:
         path = os.path.join(folder, f"{name}-s{seed}")
         if os.path.exists(os.path.join(path, "checkpoint.npz")):
             runs.append(read_run(path))
+            # the rows stay in the repository when the checkpoint (not committed) is gone
+            write_json(os.path.join(path, RESULTS_FILE), {"format": "pendulum-zoo/tickets-rows", "format_version": 1,
+                                                          "rounds_done": runs[-1][1].round, "rows": runs[-1][1].rows})
     return runs
 
 
@@ -36,7 +41,7 @@ def summarise_group(runs: list) -> dict:
     """Per condition and round: sparsity, mean and std of the protocol score over the seeds that reached it;
     per round, how often each input is live in the ticket and its mean cumulative input weight."""
     config = runs[0][0]
-    rounds = min(state.round for _, state in runs)  # rounds every seed has finished
+    rounds = max(state.round for _, state in runs)  # a round's figures use the seeds that have finished it
     curves = {}
     for condition in config.conditions:
         points = []
@@ -55,7 +60,8 @@ def summarise_group(runs: list) -> dict:
         inputs.append({"round": r, "live_fraction": (live / len(rows)).tolist(),
                        "input_weight_mean": np.mean([row["input_weight"] for row in rows], axis=0).tolist()})
     dense = curves["mask/weights"][0]["mean"] if rounds else None
-    sparsest = {condition: _sparsest_kept(points, dense) for condition, points in curves.items()}
+    sparsest = {condition: _sparsest_kept([p for p in points if p["seeds"] == len(runs)], dense)
+                for condition, points in curves.items()}
     return {"config": {k: v for k, v in config.to_dict().items() if k != "seed"},
             "seeds": [c.seed for c, _ in runs], "rounds_done": rounds, "dense_mean": dense,
             "sparsest_within_2_percent": sparsest, "curves": curves, "inputs": inputs}
@@ -90,7 +96,7 @@ def group_figures(name: str, summary: dict) -> tuple[str, str]:
 
 
 def _low(summary: dict) -> float:
-    return min((p["mean"] - p["std"] for points in summary["curves"].values() for p in points), default=0.0)
+    return min((p["mean"] for points in summary["curves"].values() for p in points), default=0.0)
 
 
 def tables_markdown(summaries: dict) -> str:
@@ -102,7 +108,7 @@ def tables_markdown(summaries: dict) -> str:
         cfg = s["config"]
         lines += [f"## {name}", "", f"{PLAN[name][3]}. Trainer {cfg['trainer']}, {env_name(cfg['env_id'])}, "
                   f"pruned: {cfg['pruned']}, init {cfg['init']}, hidden {tuple(cfg['hidden'])}, seeds "
-                  f"{s['seeds']}, rounds done {s['rounds_done']} of {cfg['rounds'] + 1}"
+                  f"{s['seeds']}, rounds done {s['rounds_done']} of {cfg['rounds'] + 1} (by the furthest seed)"
                   + (f", teacher {cfg['teacher']} ({cfg['teacher_steps']} steps, noise {cfg['teacher_noise']})"
                      if cfg["trainer"] == "bc" else f", {cfg['ppo_steps']} PPO steps per training") + ".", ""]
         sparsest = ", ".join(f"{c}: {v:.3f}" if v is not None else f"{c}: none"
@@ -113,6 +119,9 @@ def tables_markdown(summaries: dict) -> str:
                   "|---:|---:|" + "---:|" * len(s["curves"]) + "---|"]
         for r, entry in enumerate(s["inputs"]):
             cells = [f"{s['curves'][c][r]['mean']:.0f} +/- {s['curves'][c][r]['std']:.0f}" for c in s["curves"]]
+            seeds = s["curves"]["mask/weights"][r]["seeds"]
+            if seeds < len(s["seeds"]):
+                cells[-1] += f" ({seeds} seeds)"
             live = " ".join(f"{n}:{f:.1f}" for n, f in zip(INPUT_NAMES, entry["live_fraction"]) if f < 1.0) or "all"
             left = 1.0 - s["curves"]["mask/weights"][r]["sparsity"]
             lines.append(f"| {r} | {100 * left:.2f}% | " + " | ".join(cells) + f" | {live} |")
@@ -120,11 +129,26 @@ def tables_markdown(summaries: dict) -> str:
     return "\n".join(lines)
 
 
+def subsets_markdown(entries: list[dict]) -> str:
+    """Dense agents on input subsets: mean +/- std over seeds of the protocol return, per trainer, task, subset."""
+    groups: dict[tuple, list[float]] = {}
+    for e in entries:
+        groups.setdefault((e["trainer"], env_name(e["env_id"]), e["subset"], ", ".join(e["inputs"])), []).append(
+            e["score"])
+    lines = ["## Dense agents on input subsets (the paper's Figure 8, bottom)", "",
+             "Each trained by the group's trainer and budget on the listed observations only, scored with the protocol "
+             "(10 episodes).", "", "| trainer | task | subset | inputs | seeds | return |", "|---|---|---|---|---:|---:|"]
+    for (trainer, task, subset, inputs), scores in groups.items():
+        lines.append(f"| {trainer} | {task} | {subset} | {inputs} | {len(scores)} | "
+                     f"{np.mean(scores):.0f} +/- {np.std(scores):.0f} |")
+    return "\n".join(lines) + "\n"
+
+
 def write_report(root: str, names: list[str]) -> dict:
     summaries = {}
     for name in names:
         runs = group_runs(root, name)
-        if runs and min(state.round for _, state in runs) > 0:
+        if runs and max(state.round for _, state in runs) > 0:
             summaries[name] = summarise_group(runs)
     write_json(os.path.join(root, "tickets.json"), {"format": FORMAT, "format_version": FORMAT_VERSION,
                                                     "conditions": list(CONDITIONS), "groups": summaries})
@@ -132,5 +156,9 @@ def write_report(root: str, names: list[str]) -> dict:
         returns, weights = group_figures(name, summary)
         atomic_write_text(os.path.join(root, f"{name}.svg"), returns)
         atomic_write_text(os.path.join(root, f"{name}-inputs.svg"), weights)
-    atomic_write_text(os.path.join(root, "TABLES.md"), tables_markdown(summaries))
+    tables = tables_markdown(summaries)
+    subsets = os.path.join(root, SUBSETS_FILE)
+    if os.path.exists(subsets):
+        tables += "\n" + subsets_markdown(read_json(subsets, "input-subset results")["entries"])
+    atomic_write_text(os.path.join(root, "TABLES.md"), tables)
     return summaries
