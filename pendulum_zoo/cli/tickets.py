@@ -24,7 +24,7 @@ DEFAULTS = TicketsConfig()
 def add_commands(commands) -> None:
     """Register ``tickets`` and ``inputs`` on the CLI's subparsers."""
     parser = commands.add_parser("tickets", help="lottery tickets: IMP with the four conditions, one run per seed",
-                                 description="Iterative magnitude pruning (20%% of the survivors per round, "
+                                 description="Iterative magnitude pruning (20% of the survivors per round, "
                                              "rewinding) with PPO or BC; every round trains the ticket and its "
                                              "three baselines and scores them with the protocol.")
     parser.add_argument("--trainer", choices=TRAINERS, default=DEFAULTS.trainer)
