@@ -148,7 +148,7 @@ def write_report(root: str, names: list[str]) -> dict:
     summaries = {}
     for name in names:
         runs = group_runs(root, name)
-        if runs and max(state.round for _, state in runs) > 0:
+        if runs and max(state.round for _, state in runs) > 1:  # at least one pruned level
             summaries[name] = summarise_group(runs)
     write_json(os.path.join(root, "tickets.json"), {"format": FORMAT, "format_version": FORMAT_VERSION,
                                                     "conditions": list(CONDITIONS), "groups": summaries})
