@@ -7,6 +7,7 @@ closest valid one suggested (``did_you_mean``).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import numbers
@@ -69,3 +70,14 @@ def did_you_mean(value: Any, choices: Iterable[str]) -> str:
         return ""
     close = difflib.get_close_matches(value, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_fields(cls: type, values: Any, what: str) -> dict:
+    """``values`` (a JSON object read back) as keyword arguments of the dataclass ``cls``: ValueError naming
+    ``what`` if it is not an object or has fields ``cls`` does not know (the one rule of every ``from_dict``)."""
+    if not isinstance(values, dict):
+        raise ValueError(f"{what} must be a JSON object, got {type(values).__name__}")
+    unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+    if unknown:
+        raise ValueError(f"{what} has unknown field(s): {', '.join(unknown)}")
+    return dict(values)

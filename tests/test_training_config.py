@@ -77,3 +77,14 @@ def test_every_field_carries_its_cli_flag_and_help():
     assert options["threshold"]["help"].startswith("default: 999.5 balance, 880 swing-up; --resume may raise it")
     assert "mk1, mk2, cma-layerwise, cma" in options["algorithm"]["help"]
     assert "InvertedPendulumBulletEnv-v0" in options["env_id"]["help"]
+
+
+def test_configurations_read_back_refuse_unknown_fields_by_one_rule():
+    from pendulum_zoo.rl.ppo_config import PPOConfig
+
+    with pytest.raises(ValueError, match=r"a run configuration has unknown field\(s\): bogus"):
+        TrainConfig.from_dict({"algorithm": "mk1", "env_id": "InvertedPendulum-v0", "bogus": 1})
+    with pytest.raises(ValueError, match=r"a sparse configuration has unknown field\(s\): drop"):
+        PPOConfig.from_dict({**PPOConfig().to_dict(), "sparse": {"method": "set", "drop": 0.3}})
+    with pytest.raises(ValueError, match="a PPO configuration must be a JSON object, got list"):
+        PPOConfig.from_dict([])

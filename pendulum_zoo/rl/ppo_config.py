@@ -12,7 +12,7 @@ import gymnasium
 from pendulum_zoo.envs.registration import canonical_env_id
 from pendulum_zoo.networks.mlp import INITIALISATIONS
 from pendulum_zoo.rl.sparse import SparseConfig
-from pendulum_zoo.validation import check_integer, check_number, quote
+from pendulum_zoo.validation import check_fields, check_integer, check_number, quote
 
 VECTORIZATION_MODES = ("sync", "async", "vector_entry_point")
 
@@ -74,19 +74,9 @@ class PPOConfig:
     @classmethod
     def from_dict(cls, values: dict) -> PPOConfig:
         """The configuration ``to_dict`` wrote; ValueError for unknown fields, TypeError/ValueError for bad values."""
-        if not isinstance(values, dict):
-            raise ValueError(f"a PPO configuration must be a JSON object, got {type(values).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown PPO configuration field(s): {', '.join(unknown)}")
-        values = dict(values)
+        values = check_fields(cls, values, "a PPO configuration")
         if isinstance(values.get("sparse"), dict):
-            sparse_known = {f.name for f in dataclasses.fields(SparseConfig)}
-            unknown = sorted(set(values["sparse"]) - sparse_known)
-            if unknown:
-                raise ValueError(f"unknown sparse configuration field(s): {', '.join(unknown)}")
-            values["sparse"] = SparseConfig(**values["sparse"])
+            values["sparse"] = SparseConfig(**check_fields(SparseConfig, values["sparse"], "a sparse configuration"))
         return cls(**values)
 
     @property

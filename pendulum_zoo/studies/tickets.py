@@ -34,7 +34,7 @@ from pendulum_zoo.rl.imp import (
 from pendulum_zoo.rl.ppo import ACTOR_OUTPUT_GAIN, CRITIC_OUTPUT_GAIN
 from pendulum_zoo.storage.fileio import read_json, read_npz, write_json, write_npz
 from pendulum_zoo.training.run_folder import RunFolder
-from pendulum_zoo.validation import check_integer, check_number, quote
+from pendulum_zoo.validation import check_fields, check_integer, check_number, quote
 
 FORMAT, FORMAT_VERSION = "pendulum-zoo/tickets-checkpoint", 1
 TRAINERS = ("ppo", "bc")
@@ -95,13 +95,7 @@ class TicketsConfig:
 
     @classmethod
     def from_dict(cls, data: dict, what: str = "tickets config") -> TicketsConfig:
-        if not isinstance(data, dict):
-            raise ValueError(f"{what} must be a JSON object")
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - fields)
-        if unknown:
-            raise ValueError(f"{what} has unknown fields: {', '.join(unknown)}")
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in check_fields(cls, data, what).items()}
         try:
             return cls(**values)
         except (TypeError, ValueError) as error:

@@ -6,7 +6,7 @@ and ``benchmark``, so that a default lives here and nowhere else.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +15,7 @@ import numpy as np
 from pendulum_zoo.envs.registration import ENV_IDS, SOLVED_THRESHOLDS, canonical_env_id, is_swingup
 from pendulum_zoo.rollout.seeding import check_seed
 from pendulum_zoo.strategies import algorithm_names, get_strategy_class
-from pendulum_zoo.validation import check_integer, check_number, quote
+from pendulum_zoo.validation import check_fields, check_integer, check_number, quote
 
 VALIDATION_GENERATION = 2**32  # the validation episodes' seeds: a "generation" no run reaches
 
@@ -105,12 +105,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """The configuration ``values`` holds (as ``to_dict`` wrote it); ValueError for unknown or missing fields."""
-        if not isinstance(values, dict):
-            raise ValueError(f"a run configuration must be a JSON object, got {type(values).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError(f"unknown configuration field(s): {', '.join(sorted(unknown))}")
+        values = check_fields(cls, values, "a run configuration")
         missing = [name for name in ("algorithm", "env_id") if name not in values]
         if missing:
             raise ValueError(f"the run configuration lacks {', '.join(missing)}")
