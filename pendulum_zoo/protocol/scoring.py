@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 
 from pendulum_zoo.envs.pendulum import seeded_pole_angle
-from pendulum_zoo.envs.registration import canonical_env_id, is_swingup, solved_threshold, track_half_width
+from pendulum_zoo.envs.registration import (MAX_EPISODE_STEPS, canonical_env_id, is_swingup, solved_threshold,
+                                            track_half_width)
 from pendulum_zoo.protocol.agent import Agent, as_agent
 from pendulum_zoo.protocol.episodes import AgentFailure, Outcome, agent_pool, can_fork, run_episodes
 from pendulum_zoo.protocol.report import Report
-from pendulum_zoo.envs.registration import MAX_EPISODE_STEPS
 from pendulum_zoo.rollout.engine_runner import run_batch
 from pendulum_zoo.rollout.evaluator import (DEFAULT_ENGINE, EvaluatorWorkerFailed, PopulationEvaluator, check_engine,
                                             check_workers)
@@ -63,7 +63,7 @@ def evaluate(agent: Any, env_id: str, episodes: int = DEFAULT_EPISODES, seed: in
     if timeout is not None:
         timeout = check_number("timeout", timeout, positive=True)
     resolved = as_agent(agent)
-    on_engine = engine == "numpy" and (resolved.policy is not None or resolved.batch_act is not None)
+    on_engine = engine == "numpy" and (resolved.policy is not None or _batched(resolved, engine))
     # on the engine a network's episodes are scored in this process unless workers are asked for
     workers = requested_workers or (1 if on_engine else check_workers(None))
     seeds = evaluation_episode_seeds(seed, episodes)
@@ -128,12 +128,10 @@ class _Runner:
         self.agent, self.env_id, self.seeds, self.timeout = agent, env_id, seeds, timeout
         self.evaluator: PopulationEvaluator | None = None
         self.pool: WorkerPool | None = None
-        self.batched = agent.policy is None and agent.batch_act is not None and engine == "numpy"
+        self.batched = _batched(agent, engine)  # one batch in this process (``_run_batch``)
         if agent.policy is not None:
             self.evaluator = PopulationEvaluator(env_id, workers=workers, engine=engine)
-        elif self.batched:
-            pass  # one batch in this process (``_run_batch``)
-        elif timeout is not None or workers > 1:
+        elif not self.batched and (timeout is not None or workers > 1):
             if not can_fork():
                 if timeout is not None:
                     raise ValueError("timeout needs worker processes made with os.fork, which this system lacks")
@@ -203,6 +201,11 @@ class _Runner:
         for owner in (self.evaluator, self.pool):
             if owner is not None:
                 owner.close()
+
+
+def _batched(agent: Agent, engine: str) -> bool:
+    """Whether ``agent`` (not the article's network) runs all its episodes as one batch on the engine."""
+    return agent.policy is None and agent.batch_act is not None and engine == "numpy"
 
 
 class _BatchFailure(Exception):

@@ -47,29 +47,29 @@ class EngineRunner:
         jobs = len(angles)
         if params.shape != (jobs, NUM_PARAMS):
             raise ValueError(f"params must have shape ({jobs}, {NUM_PARAMS}), got {params.shape}")
-        weights = list(expand_rows(params, np.arange(jobs)))
+        w1, w2 = expand_rows(params, np.arange(jobs))
+        rows = np.arange(jobs)  # the jobs whose weights w1, w2 hold, in order
 
-        def act(observations: np.ndarray, rows: np.ndarray) -> np.ndarray:
-            if rows.size < weights[1].shape[0]:  # the batch was compacted: keep the weights of its rows
-                weights[0], weights[1] = weights[0][:, rows], weights[1][rows]
-            return forward_rows(weights[0], weights[1], observations.T)
+        def act(observations: np.ndarray, running: np.ndarray) -> np.ndarray:
+            nonlocal w1, w2, rows
+            if running.size < rows.size:  # the batch was compacted (order kept): keep its rows' weights only
+                kept = np.searchsorted(rows, running)
+                w1, w2, rows = w1[:, kept], w2[kept], running
+            return forward_rows(w1, w2, observations.T)
 
         return run_batch(act, angles, track_half_width=self.track_half_width, swingup=self.swingup,
-                         max_episode_steps=self.max_episode_steps, noise_seeds=noise_seeds, noise_std=noise_std,
-                         compacted_rows=True)
+                         max_episode_steps=self.max_episode_steps, noise_seeds=noise_seeds, noise_std=noise_std)
 
     def close(self) -> None:
         """Nothing to release: the engine holds no clients (here for ``LockstepRunner``'s interface)."""
 
 
 def run_batch(act: BatchPolicy, angles, *, track_half_width: float, swingup: bool, max_episode_steps: int,
-              noise_seeds=None, noise_std: float = 0.0, compacted_rows: bool = False
-              ) -> tuple[np.ndarray, np.ndarray]:
+              noise_seeds=None, noise_std: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``(returns, lengths)`` of one episode per pole angle, all stepped together on the engine.
 
-    ``act`` gets the observations of the running episodes and their job indices. With ``compacted_rows``
-    the indices passed are positions in the previous call's rows (so a caller can shrink its own per-row
-    arrays in step with the batch); otherwise they are the job indices themselves.
+    ``act`` gets the observations of the rows in the batch and their job indices, in increasing order (rows
+    that ended stay until the next compaction; their actions are ignored).
     """
     angles = np.array(angles, dtype=np.float64).reshape(-1)
     jobs = angles.size
@@ -84,15 +84,13 @@ def run_batch(act: BatchPolicy, angles, *, track_half_width: float, swingup: boo
     x, x_dot, theta, theta_dot = np.zeros(jobs), np.zeros(jobs), angles.copy(), np.zeros(jobs)
     total = np.zeros(jobs)
     running = np.ones(jobs, dtype=bool)
-    keep = job  # rows kept at the last compaction, relative to the rows before it
     cos, sin = stepper.cos(theta), stepper.sin(theta)
     for step in range(1, max_episode_steps + 1):
         # observation_from_state: [x, x_dot, cos(theta), sin(theta), theta_dot]
         observations = np.stack([x, x_dot, cos, sin, theta_dot], axis=1)
         if noisy:  # the agent sees a noisy observation; the pendulum is unaffected
             observations += noise.draw(job, step - 1)
-        actions = np.asarray(act(observations, keep if compacted_rows else job)).reshape(-1)
-        keep = np.arange(job.size)
+        actions = np.asarray(act(observations, job)).reshape(-1)
         # InvertedPendulumEnv.step's action_to_force: 100 * clip(action, -1, 1)
         force = FORCE_SCALE * np.clip(actions, -1.0, 1.0).astype(np.float64)
         x, x_dot, theta, theta_dot = stepper.step(x, x_dot, theta, theta_dot, force)
