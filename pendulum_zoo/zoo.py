@@ -2,7 +2,8 @@
 
 ``agents/<algorithm>-<EnvName>/`` in the repository (package ``pendulum_zoo.agents`` once installed) holds
 one champion: ``policy.json`` (weights or mask and model card, ``pendulum_zoo.storage.policy_file`` format;
-PPO's champions, ``ppo`` and ``ppo-sparse``, are MLPs in its version 3),
+PPO's champions, ``ppo`` and ``ppo-sparse``, and the lottery tickets ``imp-ppo`` and ``imp-bc`` are MLPs in
+its version 3),
 ``learning_curve.jsonl`` (the training log), ``learning_curve.svg`` and ``MODEL_CARD.md``.
 """
 
@@ -17,6 +18,7 @@ from pendulum_zoo.envs.registration import ENV_SPECS, canonical_env_id, env_name
 from pendulum_zoo.networks.mlp import MLPPolicy
 from pendulum_zoo.networks.policy import Policy
 from pendulum_zoo.rl import PPO_ALGORITHMS
+from pendulum_zoo.rl.imp import IMP_ALGORITHMS
 from pendulum_zoo.storage.fileio import read_json
 from pendulum_zoo.storage.policy_file import MAX_POLICY_FILE_BYTES, load_policy, parse_policy, policy_object
 from pendulum_zoo.strategies import algorithm_names
@@ -31,8 +33,8 @@ def champion_name(algorithm: str, env_id: str) -> str:
 
 
 def champion_algorithms() -> tuple[str, ...]:
-    """The names a champion can have: the evolutionary strategies', then PPO's."""
-    return (*algorithm_names(), *PPO_ALGORITHMS)
+    """The names a champion can have: the evolutionary strategies', then PPO's, then the lottery tickets'."""
+    return (*algorithm_names(), *PPO_ALGORITHMS, *IMP_ALGORITHMS.values())
 
 
 def zoo_root() -> Traversable:

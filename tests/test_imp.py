@@ -1,10 +1,13 @@
 """Iterative magnitude pruning: one round removes exactly 20% of the survivors by global magnitude, rewinding
 restores the initial values exactly, and each of the four conditions keeps and scrambles what it should."""
 
+import os
+
 import numpy as np
 import pytest
 
 from pendulum_zoo.networks.mlp import MLP
+from pendulum_zoo.protocol import evaluate
 from pendulum_zoo.rl.imp import (
     CONDITIONS,
     condition_start,
@@ -263,3 +266,33 @@ def test_a_damaged_checkpoint_is_refused_with_its_name(tmp_path):
     write_npz(path, {"meta": np.array('{"format": "something else"}')})
     with pytest.raises(ValueError, match="not a version-1 tickets checkpoint"):
         load_checkpoint(path, config)
+
+
+def test_a_ppo_ticket_keeps_its_observation_normaliser_through_the_checkpoint(tmp_path):
+    """With the tuned swing-up settings the actor normalises its observations: the checkpoint must keep the
+    statistics, or the saved ticket would act differently from the one that was scored."""
+    from pendulum_zoo.studies.tickets import TicketsConfig, read_run, run_tickets, ticket_network
+
+    config = TicketsConfig(trainer="ppo", env_id="InvertedPendulumSwingupWide-v0", rounds=1, hidden=(8, 8),
+                           conditions=("mask/weights",), ppo_settings="tuned", ppo_steps=16_384, eval_episodes=2)
+    assert config.normalises_observations
+    run_tickets(str(tmp_path), config)
+    saved_config, state = read_run(str(tmp_path))
+    for row, arrays in zip(state.rows, state.tickets, strict=True):
+        network = ticket_network(saved_config, arrays)
+        assert network.normaliser is not None and network.normaliser.frozen
+        returns = evaluate(network.act, config.env_id, episodes=2, seed=0, workers=1).returns
+        assert float(np.mean(returns)) == row["score"]
+
+
+def test_a_report_in_a_clone_without_checkpoints_keeps_every_run(tmp_path):
+    from pendulum_zoo.studies.tickets import TicketsConfig, run_tickets
+    from pendulum_zoo.studies.tickets_report import group_runs
+
+    config = TicketsConfig(trainer="bc", rounds=1, hidden=(8,), teacher_steps=100, bc_epochs=1, eval_episodes=1)
+    run_tickets(str(tmp_path / "runs" / "bc-balance-s0"), config)
+    (with_checkpoint,) = group_runs(str(tmp_path), "bc-balance")
+    os.remove(tmp_path / "runs" / "bc-balance-s0" / "checkpoint.npz")
+    (from_results,) = group_runs(str(tmp_path), "bc-balance")
+    assert from_results[0] == with_checkpoint[0] == config
+    assert from_results[1].rows == with_checkpoint[1].rows and from_results[1].round == with_checkpoint[1].round == 2

@@ -14,6 +14,7 @@ from pendulum_zoo.networks.policy import NUM_PARAMS
 from pendulum_zoo.storage.policy_file import save_policy
 from pendulum_zoo.protocol import evaluate
 from pendulum_zoo.rl import PPO_ALGORITHMS
+from pendulum_zoo.rl.imp import IMP_ALGORITHMS
 
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHIPPED = zoo.champion_keys()
@@ -35,6 +36,11 @@ def test_every_champion_matches_its_card_on_a_fresh_10_episode_evaluation(algori
     log = [json.loads(line) for line in folder.joinpath("learning_curve.jsonl").read_text().splitlines()]
     if algorithm in PPO_ALGORITHMS:  # one record per PPO iteration; no validation episodes
         assert len(log) == card["iterations"] and log[-1]["env_steps"] == card["total_steps"]
+        return
+    if algorithm in IMP_ALGORITHMS.values():  # one record per IMP round; the champion is one round's ticket
+        assert len(log) == card["rounds_trained"] and log[card["round"]]["sparsity"] == pytest.approx(card["sparsity"])
+        assert log[card["round"]]["selection_mean"] == card["zoo"]["selection_mean"]
+        assert card["zoo"]["selection_mean"] >= 0.98 * card["zoo"]["dense_selection_mean"]
         return
     assert len(log) == card["generations"]
     assert log[-1]["env_steps"] + card["validation"]["env_steps"] == card["total_steps"]

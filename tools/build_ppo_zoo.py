@@ -34,7 +34,7 @@ from pendulum_zoo.training import train_ppo  # noqa: E402
 from pendulum_zoo.training.ppo_run import LOG_COUNTER  # noqa: E402
 from pendulum_zoo.training.run_folder import read_log_lines  # noqa: E402
 from pendulum_zoo.zoo import champion_name  # noqa: E402
-from build_zoo import unchanged_or_new  # noqa: E402
+from build_zoo import protocol_section, unchanged_or_new  # noqa: E402
 from run_archive import AGENTS, PROTOCOL_EPISODES, PROTOCOL_SEED, SELECTION_SEED  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -104,8 +104,6 @@ def build(name: str, env_id: str, plan: dict) -> None:
 
 
 def model_card_markdown(name: str, card: dict, report: Report) -> str:
-    stats = report.statistics()
-    low, high = stats["iqm_ci95"]
     hp, zoo = card["hyperparameters"], card["zoo"]
     sparse = hp["sparse"]
     method = "dense" if sparse["method"] == "dense" else (
@@ -117,10 +115,7 @@ def model_card_markdown(name: str, card: dict, report: Report) -> str:
         f"The `{card['algorithm']}` champion for `{card['env_id']}`, trained by pendulum-zoo "
         f"{card['package_version']} with PPO (numpy, `pendulum_zoo.rl`). Load it with "
         f"`pendulum_zoo.load_champion(\"{card['algorithm']}\", \"{card['env_id']}\")`.", "",
-        "## Protocol score", "",
-        f"100 episodes, evaluation seed {report.seed} ([report](../../evaluation/{name}.json)): "
-        f"**{stats['mean']:.2f} +/- {stats['std']:.2f}**, IQM {stats['iqm']:.2f} [{low:.2f}, {high:.2f}], "
-        f"success rate {stats['success_rate']:.2f}. The deterministic policy: the actor's mean action.", "",
+        *protocol_section(name, report, " The deterministic policy: the actor's mean action."),
         "## Network", "",
         f"Actor {card['network']} ({hp['activation']}), {card['connections']} of {card['weights']} weights nonzero "
         f"(sparsity {card['sparsity']:.3f}); observations normalised with frozen running statistics: "
@@ -141,12 +136,17 @@ def model_card_markdown(name: str, card: dict, report: Report) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def champion_arguments(description: str) -> argparse.Namespace:
+    """The command line of a zoo builder that trains its runs from a plan (PPO's, the tickets')."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--only", default=None, help="one champion name of the plan")
     parser.add_argument("--env", default=None, help="one task")
     parser.add_argument("--train-only", action="store_true", help="train the runs, assemble nothing")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = champion_arguments(__doc__.splitlines()[0])
     plan = read_json(PLAN, "PPO zoo plan")["champions"]
     envs = [canonical_env_id(args.env)] if args.env else list(ENV_SPECS)
     for env_id in envs:

@@ -142,9 +142,17 @@ def unchanged_or_new(path: str, report: Report) -> Report:
     return report
 
 
-def model_card_markdown(name: str, card: dict, report: Report) -> str:
+def protocol_section(name: str, report: Report, note: str = "") -> list[str]:
+    """A model card's "Protocol score" section (every champion's, whatever trained it)."""
     stats = report.statistics()
     low, high = stats["iqm_ci95"]
+    return ["## Protocol score", "",
+            f"100 episodes, evaluation seed {report.seed} ([report](../../evaluation/{name}.json)): "
+            f"**{stats['mean']:.2f} +/- {stats['std']:.2f}**, IQM {stats['iqm']:.2f} [{low:.2f}, {high:.2f}], "
+            f"success rate {stats['success_rate']:.2f}.{note}", ""]
+
+
+def model_card_markdown(name: str, card: dict, report: Report) -> str:
     hp = card["hyperparameters"]
     zoo = card["zoo"]
     steps = "not reached" if card["steps_to_solve"] is None else f"{card['steps_to_solve']:,} (generation {card['solved_generation']})"
@@ -153,10 +161,7 @@ def model_card_markdown(name: str, card: dict, report: Report) -> str:
         f"The `{card['algorithm']}` champion for `{card['env_id']}`, trained by pendulum-zoo "
         f"{card['package_version']}. Load it with `pendulum_zoo.load_champion(\"{card['algorithm']}\", "
         f"\"{card['env_id']}\")`.", "",
-        "## Protocol score", "",
-        f"100 episodes, evaluation seed {report.seed} ([report](../../evaluation/{name}.json)): "
-        f"**{stats['mean']:.2f} +/- {stats['std']:.2f}**, IQM {stats['iqm']:.2f} [{low:.2f}, {high:.2f}], "
-        f"success rate {stats['success_rate']:.2f}.", "",
+        *protocol_section(name, report),
         "## Network", "",
         f"{card['connections']} connections ({card['effective_connections']} on an input -> hidden -> output path). "
         "![network](network.svg)", "",

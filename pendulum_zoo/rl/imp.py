@@ -33,6 +33,8 @@ INPUT_SCALE = 0.1  # section 4.2: "downscaling the Kaiming initialization of the
 IMP_INITIALISATIONS = ("kaiming", "xavier", "kaiming-input-0.1")
 CONDITIONS = ("mask/weights", "mask/permuted", "permuted/permuted", "random/re-init")
 PRUNED_NETWORKS = {"actor": ("actor",), "actor-critic": ("actor", "critic")}  # paper: AP and ACP (appendix A.5)
+# the trainers IMP prunes, and the zoo's name (a card's ``algorithm``) for each one's ticket champions
+IMP_ALGORITHMS = {"ppo": "imp-ppo", "bc": "imp-bc"}
 
 
 def imp_initial_weights(sizes, rng: np.random.Generator, scheme: str, activation: str = "tanh",
@@ -151,7 +153,7 @@ class IMPState:
     masks: dict[str, list[np.ndarray]]
     round: int = 0
     rows: list[dict] = dataclasses.field(default_factory=list)
-    tickets: list[list[np.ndarray]] = dataclasses.field(default_factory=list)  # trained ticket actor's parameters
+    tickets: list[list[np.ndarray]] = dataclasses.field(default_factory=list)  # each round's ``ticket_arrays``
 
 
 def start_state(sizes: dict[str, tuple[int, ...]], seed: int, scheme: str, pruned: tuple[str, ...],
@@ -203,12 +205,21 @@ def run_imp(state: IMPState, rounds: int, *, seed: int, scheme: str, sizes: dict
                                    **result, **stats})
             if condition == "mask/weights":
                 trained_ticket = networks
-        state.tickets.append([p.copy() for p in trained_ticket["actor"].parameters()])
+        state.tickets.append(ticket_arrays(trained_ticket["actor"]))
         state.masks = prune_networks(trained_ticket, state.masks, pruned, fraction)
         state.round = r + 1
         if on_round is not None and on_round(state):
             break
     return state
+
+
+def ticket_arrays(actor) -> list[np.ndarray]:
+    """What a round keeps of its trained ticket: the actor's parameters (weights, then biases), then, when it
+    normalises its observations (PPO's tuned swing-up settings), the normaliser's mean and variance."""
+    arrays = [p.copy() for p in actor.parameters()]
+    if getattr(actor, "normaliser", None) is not None:
+        arrays += [actor.normaliser.mean.copy(), actor.normaliser.var.copy()]
+    return arrays
 
 
 def prune_networks(trained: dict, masks: dict, pruned: tuple[str, ...], fraction: float = PRUNE_FRACTION) -> dict:

@@ -19,12 +19,13 @@ import numpy as np
 
 from pendulum_zoo.envs.registration import canonical_env_id
 from pendulum_zoo.networks.inputs import input_report
-from pendulum_zoo.networks.mlp import MLP
+from pendulum_zoo.networks.mlp import MLP, MLPPolicy, RunningNormaliser
 from pendulum_zoo.protocol.scoring import evaluate
 from pendulum_zoo.rl import PPO, PPOConfig
-from pendulum_zoo.rl.bc import BCConfig, article_teacher, collect, new_student, train_student
+from pendulum_zoo.rl.bc import BCConfig, article_teacher, collect, mlp_teacher, new_student, train_student
 from pendulum_zoo.rl.imp import (
     CONDITIONS,
+    IMP_ALGORITHMS,
     IMP_INITIALISATIONS,
     PRUNED_NETWORKS,
     IMPState,
@@ -32,12 +33,13 @@ from pendulum_zoo.rl.imp import (
     start_state,
 )
 from pendulum_zoo.rl.ppo import ACTOR_OUTPUT_GAIN, CRITIC_OUTPUT_GAIN
+from pendulum_zoo.rl.settings import SETTINGS, ppo_config
 from pendulum_zoo.storage.fileio import read_json, read_npz, write_json, write_npz
 from pendulum_zoo.training.run_folder import RunFolder
 from pendulum_zoo.validation import check_fields, check_integer, check_number, quote
 
 FORMAT, FORMAT_VERSION = "pendulum-zoo/tickets-checkpoint", 1
-TRAINERS = ("ppo", "bc")
+TRAINERS = tuple(IMP_ALGORITHMS)
 OBS_SIZE = 5
 
 
@@ -52,6 +54,7 @@ class TicketsConfig:
     conditions: tuple[str, ...] = CONDITIONS
     hidden: tuple[int, ...] = (64, 64)
     ppo_steps: int = 49_152  # PPO env steps per training (balance: solved from this budget, tests/test_ppo.py)
+    ppo_settings: str = "paper"  # PPO's other settings: the paper's defaults, or the task's "tuned" ones (rl/settings)
     teacher: str = "mk1"  # BC: the zoo champion distilled
     teacher_steps: int = 10_000
     teacher_noise: float = 0.3
@@ -72,6 +75,8 @@ class TicketsConfig:
         if self.pruned not in PRUNED_NETWORKS or (self.trainer == "bc" and self.pruned != "actor"):
             raise ValueError(f"pruned networks must be one of {', '.join(PRUNED_NETWORKS)} (bc: actor), "
                              f"got {quote(self.pruned)}")
+        if self.ppo_settings not in SETTINGS:
+            raise ValueError(f"ppo settings must be one of {', '.join(SETTINGS)}, got {quote(self.ppo_settings)}")
         if self.init not in IMP_INITIALISATIONS:
             raise ValueError(f"init must be one of {', '.join(IMP_INITIALISATIONS)}, got {quote(self.init)}")
         object.__setattr__(self, "conditions", tuple(self.conditions))
@@ -85,6 +90,16 @@ class TicketsConfig:
     def sizes(self) -> dict[str, tuple[int, ...]]:
         net = (OBS_SIZE, *self.hidden, 1)
         return {"actor": net, "critic": net} if self.trainer == "ppo" else {"actor": net}
+
+    def ppo_config(self, seed: int) -> PPOConfig:
+        """The PPO configuration of one training (every round's and condition's but for its seed)."""
+        return ppo_config(self.env_id, seed=seed, settings=self.ppo_settings, total_steps=self.ppo_steps,
+                          actor_hidden=self.hidden, critic_hidden=self.hidden)
+
+    @property
+    def normalises_observations(self) -> bool:
+        """Whether a trained ticket carries an observation normaliser (PPO with normalised observations)."""
+        return self.trainer == "ppo" and self.ppo_config(self.seed).normalize_obs
 
     @property
     def gains(self) -> dict[str, float | None]:
@@ -104,9 +119,7 @@ class TicketsConfig:
 
 def ppo_trainer(config: TicketsConfig) -> Callable:
     def train(start: dict, seed: int):
-        ppo_config = PPOConfig(env_id=config.env_id, seed=seed, total_steps=config.ppo_steps,
-                               actor_hidden=config.hidden, critic_hidden=config.hidden)
-        ppo = PPO(ppo_config, initial=start)
+        ppo = PPO(config.ppo_config(seed), initial=start)
         try:
             history = ppo.train()
         finally:
@@ -141,7 +154,10 @@ def protocol_scorer(config: TicketsConfig) -> Callable[[MLP], dict]:
 def zoo_teacher(config: TicketsConfig) -> Callable[[np.ndarray], np.ndarray]:
     from pendulum_zoo.zoo import load_champion
 
-    return article_teacher(load_champion(config.teacher, config.env_id).params)
+    champion = load_champion(config.teacher, config.env_id)
+    if isinstance(champion, MLPPolicy):  # PPO's and IMP's champions
+        return mlp_teacher(champion.network)
+    return article_teacher(champion.params)
 
 
 # --- the checkpoint -----------------------------------------------------------------------------------------
@@ -187,6 +203,7 @@ def load_checkpoint(path: str, config: TicketsConfig) -> IMPState:
     if any(not np.all((m == 0) | (m == 1)) for net in masks.values() for m in net):
         raise ValueError(f"tickets checkpoint {path}: a mask holds values other than 0 and 1")
     param_shapes = shapes["actor"] + [(b,) for _, b in shapes["actor"]]
+    param_shapes += [(OBS_SIZE,), (OBS_SIZE,)] if config.normalises_observations else []  # rl/imp.py ticket_arrays
     tickets = [[take(f"ticket.{r}.{k}", shape) for k, shape in enumerate(param_shapes)] for r in range(done)]
     rows = meta.get("rows")
     if not isinstance(rows, list) or any(not isinstance(row, dict) for row in rows):
@@ -195,10 +212,14 @@ def load_checkpoint(path: str, config: TicketsConfig) -> IMPState:
 
 
 def ticket_network(config: TicketsConfig, params: list[np.ndarray]) -> MLP:
-    """A trained ticket (``IMPState.tickets[r]``) as an MLP."""
+    """A trained ticket (``IMPState.tickets[r]``, ``rl/imp.py`` ``ticket_arrays``) as an MLP, with its frozen
+    observation normaliser when it has one."""
     count = len(config.sizes["actor"]) - 1
-    return MLP(config.sizes["actor"], weights=params[:count], biases=params[count:],
-               masks=[(w != 0).astype(float) for w in params[:count]])
+    normaliser = None
+    if config.normalises_observations:
+        normaliser = RunningNormaliser(OBS_SIZE, params[2 * count], params[2 * count + 1], frozen=True)
+    return MLP(config.sizes["actor"], weights=params[:count], biases=params[count:2 * count],
+               masks=[(w != 0).astype(float) for w in params[:count]], normaliser=normaliser)
 
 
 def run_tickets(folder: str, config: TicketsConfig, *, stop_after: int | None = None,

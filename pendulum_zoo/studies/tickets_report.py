@@ -11,29 +11,39 @@ import numpy as np
 from pendulum_zoo.drawing.sparsity_svg import Series, sparsity_curves_svg
 from pendulum_zoo.envs.registration import solved_threshold
 from pendulum_zoo.networks.policy import INPUT_NAMES
-from pendulum_zoo.rl.imp import CONDITIONS
+from pendulum_zoo.rl.imp import CONDITIONS, IMPState
 from pendulum_zoo.storage.fileio import atomic_write_text, read_json, write_json
 from pendulum_zoo.studies.input_subsets import FILE as SUBSETS_FILE
-from pendulum_zoo.studies.tickets import read_run
+from pendulum_zoo.studies.tickets import TicketsConfig, read_run
 from pendulum_zoo.studies.tickets_plan import PLAN
+from pendulum_zoo.validation import check_integer
 from pendulum_zoo.zoo import env_name
 
 FORMAT, FORMAT_VERSION = "pendulum-zoo/tickets-study", 1
-RESULTS_FILE = "results.json"  # each run's rows, next to its config
+RESULTS_FILE, RESULTS_FORMAT = "results.json", "pendulum-zoo/tickets-rows"  # each run's rows, next to its config
 KEEP = 0.98  # "within 2% of its dense agent": the issue's rule for the sparsest good ticket
 
 
 def group_runs(root: str, name: str) -> list[tuple[object, object]]:
-    """(config, state) of every run folder of group ``name`` that has a checkpoint."""
+    """(config, state) of every run folder of group ``name``: from its checkpoint, which also refreshes the
+    run's ``results.json``, or, where the checkpoint is not in this work tree, from that ``results.json`` (its
+    rows and rounds only), so that a report written in a fresh clone keeps every finished run."""
     folder = os.path.join(root, "runs")
     runs = []
     for seed in PLAN[name][0]:
         path = os.path.join(folder, f"{name}-s{seed}")
+        results = os.path.join(path, RESULTS_FILE)
         if os.path.exists(os.path.join(path, "checkpoint.npz")):
             runs.append(read_run(path))
-            # the rows stay in the repository when the checkpoint (not committed) is gone
-            write_json(os.path.join(path, RESULTS_FILE), {"format": "pendulum-zoo/tickets-rows", "format_version": 1,
-                                                          "rounds_done": runs[-1][1].round, "rows": runs[-1][1].rows})
+            write_json(results, {"format": RESULTS_FORMAT, "format_version": 1, "rounds_done": runs[-1][1].round,
+                                 "rows": runs[-1][1].rows})
+        elif os.path.exists(results):
+            config = TicketsConfig.from_dict(read_json(os.path.join(path, "config.json"), "tickets config"))
+            saved = read_json(results, "tickets results")
+            if saved.get("format") != RESULTS_FORMAT or not isinstance(saved.get("rows"), list):
+                raise ValueError(f"{results} is not a tickets results file ({RESULTS_FORMAT})")
+            runs.append((config, IMPState({}, {}, check_integer(f"rounds_done of {results}",
+                                                                saved.get("rounds_done"), 0), saved["rows"])))
     return runs
 
 
