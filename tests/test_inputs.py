@@ -97,3 +97,14 @@ def test_the_inputs_command_prints_and_writes_the_report(tmp_path, capsys):
     expected = input_report(load_champion("mk2", "InvertedPendulum-v0"))
     assert f"live inputs: {', '.join(expected.live_names)}" in capsys.readouterr().out
     assert json.loads(path.read_text())["live_names"] == list(expected.live_names)
+
+
+def test_a_saved_mlp_agent_is_reported_through_its_network(capsys):
+    """PPO's and IMP's champions load as ``MLPPolicy``: the report reads the network inside."""
+    from pendulum_zoo.cli.app import main
+    from pendulum_zoo.zoo import load_champion
+
+    policy = load_champion("ppo-sparse", "InvertedPendulum-v0")
+    assert input_report(policy) == input_report(policy.network)
+    assert main(["inputs", "ppo-sparse", "--env", "InvertedPendulum-v0"]) == 0
+    assert "live inputs:" in capsys.readouterr().out

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from pendulum_zoo.networks.mlp import MLP
+from pendulum_zoo.networks.mlp import MLP, MLPPolicy
 from pendulum_zoo.networks.policy import INPUT_NAMES, NUM_PARAMS, Policy, as_population, layers
 
 
@@ -56,6 +56,8 @@ def network_matrices(network: Any) -> list[np.ndarray]:
     """The weight matrices of ``network`` with pruned connections exactly zero, input layer first."""
     if isinstance(network, Policy):
         network = network.params
+    if isinstance(network, MLPPolicy):  # a saved PPO or IMP agent
+        network = network.network
     if isinstance(network, MLP):
         return [np.where(mask != 0.0, weight, 0.0) for weight, mask in zip(network.weights, network.masks)]
     if isinstance(network, np.ndarray) and network.shape in ((NUM_PARAMS,), (1, NUM_PARAMS)):
@@ -63,7 +65,8 @@ def network_matrices(network: Any) -> list[np.ndarray]:
         return [w1[0].copy(), w2[0][:, None].copy()]
     matrices = [np.asarray(matrix, dtype=np.float64) for matrix in network]
     if not matrices or any(matrix.ndim != 2 for matrix in matrices):
-        raise ValueError("a network must be a Policy, an MLP, a (192,) weight array or a list of 2-D weight matrices")
+        raise ValueError("a network must be a Policy, an MLP or MLPPolicy, a (192,) weight array or a list of 2-D "
+                         "weight matrices")
     for index in range(1, len(matrices)):
         if matrices[index].shape[0] != matrices[index - 1].shape[1]:
             raise ValueError(f"weight matrix {index} has {matrices[index].shape[0]} rows, but layer {index - 1} "

@@ -7,9 +7,12 @@ import os
 from pendulum_zoo.storage.fileio import atomic_write_text, write_json
 
 from pendulum_zoo.networks.inputs import input_report
+from pendulum_zoo.rl import PPO_ALGORITHMS
+from pendulum_zoo.rl.imp import IMP_ALGORITHMS
 from pendulum_zoo.zoo import champion_keys, env_name, load_champion
 
-MASKED_ALGORITHMS = ("mk1", "mk2")  # the zoo's pruning learners; CMA-ES champions are dense
+# the zoo's masked champions: the pruning learners, sparse PPO and the lottery tickets (CMA-ES and PPO are dense)
+MASKED_ALGORITHMS = ("mk1", "mk2", PPO_ALGORITHMS[1], *IMP_ALGORITHMS.values())
 
 
 def champion_input_row(algorithm: str, env_id: str) -> dict:

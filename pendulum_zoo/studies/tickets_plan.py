@@ -1,11 +1,11 @@
 """The lottery-ticket study's plan: which IMP runs, with what budgets, and how long each takes on this machine.
 
-``python -m pendulum_zoo.studies.tickets_plan run [--only GROUP...] [--until HH:MM]`` trains the plan's runs
-one after another in ``evaluation/tickets/runs/<group>-s<seed>/`` (resumable: a finished run is skipped, an
-unfinished one continues from its last round); ``report`` writes the data, figures and tables
-(``tickets_report.py``). ``hours`` is the measured (or, where marked, estimated) time of the whole group on
-this 2-core machine with other jobs running (BC about 5 s a round, PPO on balance about 35 s); the study as
-planned, with the input-subset groups (minutes each), fits in about 9 hours.
+``python -m pendulum_zoo.studies.tickets_plan run [--only GROUP...] [--until HH:MM]`` trains the plan's runs one
+after another in ``evaluation/tickets/runs/<group>-s<seed>/`` (resumable: a finished run is skipped, an unfinished
+one continues from its last round); ``report`` writes the data, figures and tables (``tickets_report.py``) and the
+input report of the zoo's masked champions (``inputs.py``). ``hours`` is the measured (or, where marked, estimated)
+time of the whole group on this 2-core machine with other jobs running (BC about 5 s a round, PPO on balance about
+35 s); the study as planned, with the input-subset groups (minutes each), fits in about 9 hours.
 """
 
 from __future__ import annotations
@@ -107,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"total {sum(entry[2] for entry in PLAN.values()):.1f} h")
         return 0
     if args.action == "report":
+        from pendulum_zoo.studies.inputs import write_zoo_inputs
         from pendulum_zoo.studies.tickets_report import write_report
 
         write_report(args.root, [n for n in PLAN])
+        write_zoo_inputs(args.root)  # the input report of every masked champion of the zoo
         return 0
     until = None
     if args.until:
