@@ -5,13 +5,14 @@
 The plan is data (``tools/tickets_zoo_plan.json``): per champion name and task, the IMP run's settings
 (``TicketsConfig`` fields) and seeds. Each run trains only the ticket (``mask/weights``) in
 ``evaluation/tickets/zoo-runs/<name>-<Env>-s<seed>/`` (``run_tickets``: a checkpoint after every round, an
-unfinished run resumes) and stops early once ``stop_after_failed_rounds`` rounds in a row score below 98% of its
-dense round. Then every round's ticket is scored with the protocol on the selection seed (1000; cached in the
-run's ``selection.json``); the champion is the sparsest ticket, over the seeds, whose selection mean is within 2%
-of its own run's dense round, and it is reported on evaluation seed 0. As ``tools/build_ppo_zoo.py``:
-``evaluation/<name>-<Env>.json`` / ``.md`` and ``agents/<name>-<Env>/`` (``policy.json`` with the card and its
-protocol record, ``learning_curve.jsonl``: one record per round, ``learning_curve.svg``: return against the
-weights left, ``network.svg``, ``MODEL_CARD.md``).
+unfinished run resumes; its rows are kept in ``results.json``, the checkpoint stays out of the repository) and
+stops early once ``stop_after_failed_rounds`` rounds in a row score below 98% of its dense round. Then every
+round's ticket is scored with the protocol on the selection seed (1000; cached in the run's ``selection.json``);
+the champion is the sparsest ticket, over the seeds, whose selection mean is within 2% of its own run's dense
+round, and it is reported on evaluation seed 0. As ``tools/build_ppo_zoo.py``: ``evaluation/<name>-<Env>.json`` /
+``.md`` and ``agents/<name>-<Env>/`` (``policy.json`` with the card and its protocol record,
+``learning_curve.jsonl``: one record per round, ``learning_curve.svg``: return against the weights left,
+``network.svg``, ``MODEL_CARD.md``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pendulum_zoo.protocol import evaluate  # noqa: E402
 from pendulum_zoo.protocol.report import Report  # noqa: E402
 from pendulum_zoo.storage.fileio import atomic_write_text, read_json, write_json  # noqa: E402
 from pendulum_zoo.storage.policy_file import save_policy  # noqa: E402
-from pendulum_zoo.studies.tickets import TicketsConfig, read_run, run_tickets, ticket_network  # noqa: E402
+from pendulum_zoo.studies.tickets import TicketsConfig, read_run, run_tickets, save_results, ticket_network  # noqa: E402
 from pendulum_zoo.studies.tickets_report import KEEP  # noqa: E402
 from pendulum_zoo.versions import installed_versions  # noqa: E402
 from pendulum_zoo.zoo import champion_name  # noqa: E402
@@ -90,6 +91,7 @@ def selection_means(folder: str) -> tuple[TicketsConfig, object, list[float]]:
     """The run's config and state, and each round's ticket's protocol mean (100 episodes, selection seed),
     cached in the run's ``selection.json`` (a round already scored is not scored again)."""
     config, state = read_run(folder)
+    save_results(folder, state)  # the rows stay in the repository; the checkpoint does not
     path = os.path.join(folder, SELECTION_FILE)
     means = read_json(path, "ticket selection scores")["means"] if os.path.exists(path) else []
     for r in range(len(means), state.round):

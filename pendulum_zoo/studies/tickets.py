@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from collections.abc import Callable
 
@@ -251,6 +252,16 @@ def run_tickets(folder: str, config: TicketsConfig, *, stop_after: int | None = 
         return run_imp(state, config.rounds, seed=config.seed, scheme=config.init, sizes=config.sizes,
                        pruned=PRUNED_NETWORKS[config.pruned], gains=config.gains, train=train,
                        score=protocol_scorer(config), conditions=config.conditions, on_round=after_round)
+
+
+RESULTS_FILE, RESULTS_FORMAT = "results.json", "pendulum-zoo/tickets-rows"  # a run's rows, kept beside its config
+
+
+def save_results(folder: str, state: IMPState) -> None:
+    """The run's rows and rounds done as ``results.json``: what stays in the repository when the checkpoint (not
+    committed) is gone."""
+    write_json(os.path.join(folder, RESULTS_FILE), {"format": RESULTS_FORMAT, "format_version": 1,
+                                                    "rounds_done": state.round, "rows": state.rows})
 
 
 def read_run(folder: str) -> tuple[TicketsConfig, IMPState]:

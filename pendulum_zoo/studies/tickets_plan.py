@@ -42,8 +42,10 @@ PLAN: dict[str, tuple[tuple[int, ...], dict, float, str]] = {
                                  1.1, "Appendix A.5: pruning actor and critic together (ACP); estimated"),
     "bc-swingupwide": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": SWINGUP_WIDE, "teacher_steps": 50_000}, 0.6,
                        "The widened swing-up, where the cart position may matter (end stops); estimated"),
-    "ppo-swingupwide": ((0, 1, 2), {"trainer": "ppo", "env_id": SWINGUP_WIDE, "rounds": 10, "ppo_steps": 491_520},
-                        2.8, "PPO on the widened swing-up, 10 rounds; budget and time estimated, not yet run"),
+    "ppo-swingupwide": ((0, 1, 2), {"trainer": "ppo", "env_id": SWINGUP_WIDE, "rounds": 10, "ppo_steps": 1_000_000,
+                                    "ppo_settings": "tuned"}, 3.7,
+                        "PPO on the widened swing-up, 10 rounds, the tuned settings at the sweep's 1M steps (about "
+                        "110 s a training alone on a core, as the imp-ppo champion's run); estimated, not yet run"),
 }
 
 # dense agents on input subsets (Figure 8, bottom): name -> (seeds, settings of the runs' trainer and budget)

@@ -14,13 +14,12 @@ from pendulum_zoo.networks.policy import INPUT_NAMES
 from pendulum_zoo.rl.imp import CONDITIONS, IMPState
 from pendulum_zoo.storage.fileio import atomic_write_text, read_json, write_json
 from pendulum_zoo.studies.input_subsets import FILE as SUBSETS_FILE
-from pendulum_zoo.studies.tickets import TicketsConfig, read_run
+from pendulum_zoo.studies.tickets import RESULTS_FILE, RESULTS_FORMAT, TicketsConfig, read_run, save_results
 from pendulum_zoo.studies.tickets_plan import PLAN
 from pendulum_zoo.validation import check_integer
 from pendulum_zoo.zoo import env_name
 
 FORMAT, FORMAT_VERSION = "pendulum-zoo/tickets-study", 1
-RESULTS_FILE, RESULTS_FORMAT = "results.json", "pendulum-zoo/tickets-rows"  # each run's rows, next to its config
 KEEP = 0.98  # "within 2% of its dense agent": the rule for the sparsest good ticket
 
 
@@ -35,8 +34,7 @@ def group_runs(root: str, name: str) -> list[tuple[object, object]]:
         results = os.path.join(path, RESULTS_FILE)
         if os.path.exists(os.path.join(path, "checkpoint.npz")):
             runs.append(read_run(path))
-            write_json(results, {"format": RESULTS_FORMAT, "format_version": 1, "rounds_done": runs[-1][1].round,
-                                 "rows": runs[-1][1].rows})
+            save_results(path, runs[-1][1])
         elif os.path.exists(results):
             config = TicketsConfig.from_dict(read_json(os.path.join(path, "config.json"), "tickets config"))
             saved = read_json(results, "tickets results")
