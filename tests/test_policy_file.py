@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from pendulum_zoo.networks.policy import NUM_PARAMS
+from pendulum_zoo.rl import PPO_ALGORITHMS
+from pendulum_zoo.rl.imp import IMP_ALGORITHMS
 from pendulum_zoo.storage.policy_file import (
     MAX_POLICY_FILE_BYTES,
     load_policy,
@@ -120,7 +122,7 @@ def test_every_shipped_champion_file_loads():
     for path in files:
         network, card = load_policy(path)
         assert card["algorithm"] in path.parent.name
-        if card["algorithm"].startswith("ppo"):  # version 3: PPO's actor
+        if card["algorithm"] in (*PPO_ALGORITHMS, *IMP_ALGORITHMS.values()):  # version 3: PPO's or a ticket's actor
             assert network.sizes == (5, 64, 64, 1) and card["connections"] == network.connections
         else:
             assert network.shape == (NUM_PARAMS,)
