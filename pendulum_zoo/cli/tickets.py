@@ -16,6 +16,7 @@ from pendulum_zoo.cli.output import print_whole
 from pendulum_zoo.cli.paths import RUNS_ROOT, check_output_file, check_output_folder, writing
 from pendulum_zoo.envs.registration import ENV_IDS
 from pendulum_zoo.rl.imp import CONDITIONS, IMP_INITIALISATIONS, PRUNED_NETWORKS
+from pendulum_zoo.rl.settings import SETTINGS
 from pendulum_zoo.studies.tickets import TRAINERS, TicketsConfig
 
 DEFAULTS = TicketsConfig()
@@ -35,6 +36,9 @@ def add_commands(commands) -> None:
     parser.add_argument("--init", choices=IMP_INITIALISATIONS, default=DEFAULTS.init)
     parser.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated (default: all four)")
     parser.add_argument("--ppo-steps", type=int, default=DEFAULTS.ppo_steps, help=f"default {DEFAULTS.ppo_steps}")
+    parser.add_argument("--ppo-settings", choices=SETTINGS, default=DEFAULTS.ppo_settings,
+                        help=f"PPO's other settings: the paper's, or the task's tuned ones (default "
+                             f"{DEFAULTS.ppo_settings})")
     parser.add_argument("--teacher", default=DEFAULTS.teacher,
                         help=f"BC: the zoo champion distilled (default {DEFAULTS.teacher})")
     parser.add_argument("--teacher-steps", type=int, default=DEFAULTS.teacher_steps,
@@ -63,8 +67,8 @@ def tickets_command(args: argparse.Namespace, console: Console) -> int:
     seeds = parse_seeds(args.seeds)
     configs = [TicketsConfig(trainer=args.trainer, env_id=args.env, seed=seed, rounds=args.rounds, pruned=args.pruned,
                              init=args.init, conditions=tuple(c.strip() for c in args.conditions.split(",")),
-                             ppo_steps=args.ppo_steps, teacher=args.teacher, teacher_steps=args.teacher_steps,
-                             eval_episodes=args.eval_episodes) for seed in seeds]  # errors before any work
+                             ppo_steps=args.ppo_steps, ppo_settings=args.ppo_settings, teacher=args.teacher,
+                             teacher_steps=args.teacher_steps, eval_episodes=args.eval_episodes) for seed in seeds]  # errors before any work
     first = configs[0]
     out = check_output_folder(args.out or os.path.join(
         RUNS_ROOT, f"tickets-{first.trainer}-{env_name(first.env_id)}-{first.init}-{first.pruned}"), "parent folder")
