@@ -68,7 +68,8 @@ def tickets_command(args: argparse.Namespace, console: Console) -> int:
     configs = [TicketsConfig(trainer=args.trainer, env_id=args.env, seed=seed, rounds=args.rounds, pruned=args.pruned,
                              init=args.init, conditions=tuple(c.strip() for c in args.conditions.split(",")),
                              ppo_steps=args.ppo_steps, ppo_settings=args.ppo_settings, teacher=args.teacher,
-                             teacher_steps=args.teacher_steps, eval_episodes=args.eval_episodes) for seed in seeds]  # errors before any work
+                             teacher_steps=args.teacher_steps, eval_episodes=args.eval_episodes)
+               for seed in seeds]  # errors before any work
     first = configs[0]
     out = check_output_folder(args.out or os.path.join(
         RUNS_ROOT, f"tickets-{first.trainer}-{env_name(first.env_id)}-{first.init}-{first.pruned}"), "parent folder")
