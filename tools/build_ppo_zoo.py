@@ -34,7 +34,7 @@ from pendulum_zoo.training import train_ppo  # noqa: E402
 from pendulum_zoo.training.ppo_run import LOG_COUNTER  # noqa: E402
 from pendulum_zoo.training.run_folder import read_log_lines  # noqa: E402
 from pendulum_zoo.zoo import champion_name  # noqa: E402
-from build_zoo import protocol_section, unchanged_or_new  # noqa: E402
+from build_zoo import protocol_record, protocol_section, save_champion_report  # noqa: E402
 from run_archive import AGENTS, PROTOCOL_EPISODES, PROTOCOL_SEED, SELECTION_SEED  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -78,17 +78,13 @@ def build(name: str, env_id: str, plan: dict) -> None:
     best = max(scored, key=lambda seed: (scored[seed][3], -seed))  # ties to the lower seed
     policy, card, report, _ = scored[best]
     champion = champion_name(name, env_id)
-    report.agent = f"{name} champion for {env_id}"
-    report = unchanged_or_new(os.path.join(EVALUATION, f"{champion}.json"), report)
-    report.save(os.path.join(EVALUATION, f"{champion}.json"))
-    atomic_write_text(os.path.join(EVALUATION, f"{champion}.md"), report.markdown())
+    report = save_champion_report(name, env_id, report)
     stats = report.statistics()
     card = {**card, "zoo": {
         "selected_from_runs": [os.path.basename(folder) for folder in runs.values()],
         "selection": f"best protocol mean on evaluation seed {SELECTION_SEED}",
         "selection_means": {os.path.basename(runs[seed]): scored[seed][3] for seed in runs},
-        "protocol": {"episodes": report.episodes, "seed": report.seed, "mean": stats["mean"], "std": stats["std"],
-                     "iqm": stats["iqm"], "success_rate": stats["success_rate"], "returns": report.returns},
+        "protocol": protocol_record(report),
     }}
     folder = os.path.join(AGENTS, champion)
     os.makedirs(folder, exist_ok=True)

@@ -8,9 +8,9 @@ The plan is data (``tools/tickets_zoo_plan.json``): per champion name and task, 
 unfinished run resumes; its rows are kept in ``results.json``, the checkpoint stays out of the repository) and
 stops early once ``stop_after_failed_rounds`` rounds in a row score below 98% of its dense round. Then every
 round's ticket is scored with the protocol on the selection seed (1000; cached in the run's ``selection.json``);
-the champion is the sparsest ticket, over the seeds, whose selection mean is within 2% of the best dense round
-of the seeds, and it is reported on evaluation seed 0. As ``tools/build_ppo_zoo.py``: ``evaluation/<name>-<Env>.json`` /
-``.md`` and ``agents/<name>-<Env>/`` (``policy.json`` with the card and its protocol record,
+the champion is the sparsest ticket, over the seeds, whose selection mean is within 2% of the best dense round of
+the seeds, and it is reported on evaluation seed 0. As ``tools/build_ppo_zoo.py``: ``evaluation/<name>-<Env>.json``
+/ ``.md`` and ``agents/<name>-<Env>/`` (``policy.json`` with the card and its protocol record,
 ``learning_curve.jsonl``: one record per round, ``learning_curve.svg``: return against the weights left,
 ``network.svg``, ``MODEL_CARD.md``).
 """
@@ -32,6 +32,7 @@ from pendulum_zoo.networks.mlp import MLPPolicy  # noqa: E402
 from pendulum_zoo.networks.policy import INPUT_NAMES  # noqa: E402
 from pendulum_zoo.protocol import evaluate  # noqa: E402
 from pendulum_zoo.protocol.report import Report  # noqa: E402
+from pendulum_zoo.rl.imp import IMP_ALGORITHMS  # noqa: E402
 from pendulum_zoo.storage.fileio import atomic_write_text, read_json, write_json  # noqa: E402
 from pendulum_zoo.storage.policy_file import save_policy  # noqa: E402
 from pendulum_zoo.studies.tickets import TicketsConfig, read_run, run_tickets, save_results, ticket_network  # noqa: E402
@@ -39,14 +40,14 @@ from pendulum_zoo.studies.tickets_report import KEEP  # noqa: E402
 from pendulum_zoo.versions import installed_versions  # noqa: E402
 from pendulum_zoo.zoo import champion_name  # noqa: E402
 from build_ppo_zoo import champion_arguments  # noqa: E402
-from build_zoo import protocol_section, unchanged_or_new  # noqa: E402
+from build_zoo import protocol_record, protocol_section, save_champion_report  # noqa: E402
 from run_archive import AGENTS, PROTOCOL_EPISODES, PROTOCOL_SEED, SELECTION_SEED  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVALUATION = os.path.join(ROOT, "evaluation")
 RUNS = os.path.join(EVALUATION, "tickets", "zoo-runs")
 PLAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tickets_zoo_plan.json")
-TRAINER = {"imp-ppo": "ppo", "imp-bc": "bc"}
+TRAINER = {algorithm: trainer for trainer, algorithm in IMP_ALGORITHMS.items()}  # champion name -> trainer
 SELECTION_FILE = "selection.json"  # per run: each round's ticket's protocol mean on the selection seed
 
 
@@ -124,6 +125,12 @@ def pick(runs: dict[int, tuple]) -> tuple[int, int]:
     return -negative_seed, r
 
 
+def steps_to_round(config: TicketsConfig, r: int) -> int:
+    """Env steps spent to reach round ``r``'s ticket: PPO's trainings of rounds 0..r; BC's teacher trajectories,
+    collected once (the students train offline)."""
+    return (r + 1) * config.ppo_steps if config.trainer == "ppo" else config.teacher_steps
+
+
 def curve_records(config: TicketsConfig, state, means: list[float]) -> list[dict]:
     """The champion's learning curve: one record per IMP round of its run."""
     records = []
@@ -131,7 +138,7 @@ def curve_records(config: TicketsConfig, state, means: list[float]) -> list[dict
         records.append({"round": row["round"], "sparsity": row["sparsity"], "weights_alive": row["weights_alive"],
                         "score": row["score"], "score_std": row["score_std"], "selection_mean": means[row["round"]],
                         "live_inputs": [INPUT_NAMES[k] for k in row["live_inputs"]],
-                        "env_steps": (row["round"] + 1) * config.ppo_steps if config.trainer == "ppo" else None})
+                        "env_steps": steps_to_round(config, row["round"])})
     return records
 
 
@@ -143,11 +150,8 @@ def build(name: str, env_id: str, entry: dict, patience: int) -> None:
     config, state, means = runs[seed]
     network = ticket_network(config, state.tickets[r])
     champion = champion_name(name, env_id)
-    report = evaluate(MLPPolicy(network), env_id, PROTOCOL_EPISODES, PROTOCOL_SEED, workers=1)
-    report.agent = f"{name} champion for {env_id}"
-    report = unchanged_or_new(os.path.join(EVALUATION, f"{champion}.json"), report)
-    report.save(os.path.join(EVALUATION, f"{champion}.json"))
-    atomic_write_text(os.path.join(EVALUATION, f"{champion}.md"), report.markdown())
+    report = save_champion_report(
+        name, env_id, evaluate(MLPPolicy(network), env_id, PROTOCOL_EPISODES, PROTOCOL_SEED, workers=1))
     stats = report.statistics()
     records = curve_records(config, state, means)
     card = {
@@ -155,8 +159,7 @@ def build(name: str, env_id: str, entry: dict, patience: int) -> None:
         "tickets_config": config.to_dict(),
         "round": r, "rounds_trained": state.round, "condition": "mask/weights",
         "teacher": config.teacher if config.trainer == "bc" else None,
-        # env steps spent to reach this ticket: PPO's rounds 0..r; BC's teacher trajectories (trained offline)
-        "total_steps": (r + 1) * config.ppo_steps if config.trainer == "ppo" else config.teacher_steps,
+        "total_steps": steps_to_round(config, r),
         "steps_to_solve": None,
         "network": "-".join(str(size) for size in network.sizes), "connections": network.connections,
         "weights": network.num_weights, "sparsity": network.sparsity,
@@ -167,9 +170,7 @@ def build(name: str, env_id: str, entry: dict, patience: int) -> None:
             "selection": f"the sparsest ticket whose protocol mean on evaluation seed {SELECTION_SEED} is within 2% "
                          f"of the best dense round (round 0) of these runs",
             "dense_selection_mean": dense_mean, "dense_seed": dense_seed, "selection_mean": means[r],
-            "protocol": {"episodes": report.episodes, "seed": report.seed, "mean": stats["mean"],
-                         "std": stats["std"], "iqm": stats["iqm"], "success_rate": stats["success_rate"],
-                         "returns": report.returns},
+            "protocol": protocol_record(report),
         },
     }
     folder = os.path.join(AGENTS, champion)

@@ -105,21 +105,15 @@ def build_champion(algorithm: str, env_id: str, rows: list[dict], scored: dict[s
                          f"restore it with git checkout {best['history']} -- evaluation/runs/{best['run']}")
     chosen = scored[best["run"]]
     name = champion_name(algorithm, env_id)
-    report = chosen.report
-    report.agent = f"{algorithm} champion for {env_id}"
-    report = unchanged_or_new(os.path.join(EVALUATION, f"{name}.json"), report)
-    report.save(os.path.join(EVALUATION, f"{name}.json"))
-    atomic_write_text(os.path.join(EVALUATION, f"{name}.md"), report.markdown())
+    report = save_champion_report(algorithm, env_id, chosen.report)
 
     folder = os.path.join(AGENTS, name)
     os.makedirs(folder, exist_ok=True)
-    stats = report.statistics()
     card = {**chosen.training.card, "zoo": {
         "selected_from_runs": [row["run"] for row in rows],
         "selection": f"best protocol mean on evaluation seed {SELECTION_SEED}",
         "selection_means": {row["run"]: row["selection_mean"] for row in rows},
-        "protocol": {"episodes": report.episodes, "seed": report.seed, "mean": stats["mean"], "std": stats["std"],
-                     "iqm": stats["iqm"], "success_rate": stats["success_rate"], "returns": report.returns},
+        "protocol": protocol_record(report),
     }}
     save_policy(os.path.join(folder, "policy.json"), chosen.training.champion, card)
     shutil.copyfile(os.path.join(chosen.training.out_dir, "log.jsonl"), os.path.join(folder, "learning_curve.jsonl"))
@@ -140,6 +134,24 @@ def unchanged_or_new(path: str, report: Report) -> Report:
         if kept.results() == report.results():
             return kept
     return report
+
+
+def save_champion_report(algorithm: str, env_id: str, report: Report) -> Report:
+    """The champion's protocol report as ``evaluation/<champion>.json`` and ``.md`` (every builder's); the file
+    already there is kept when no result changed (``unchanged_or_new``). Returns the report written."""
+    path = os.path.join(EVALUATION, f"{champion_name(algorithm, env_id)}.json")
+    report.agent = f"{algorithm} champion for {env_id}"
+    report = unchanged_or_new(path, report)
+    report.save(path)
+    atomic_write_text(path[:-len(".json")] + ".md", report.markdown())
+    return report
+
+
+def protocol_record(report: Report) -> dict:
+    """A card's ``zoo.protocol`` record of its report (what ``pendulum_zoo.zoo.protocol_score`` reads back)."""
+    stats = report.statistics()
+    return {"episodes": report.episodes, "seed": report.seed, "mean": stats["mean"], "std": stats["std"],
+            "iqm": stats["iqm"], "success_rate": stats["success_rate"], "returns": report.returns}
 
 
 def protocol_section(name: str, report: Report, note: str = "") -> list[str]:
