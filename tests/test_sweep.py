@@ -167,9 +167,22 @@ def fake_results(plan, scores):
     for run in plan.runs():
         connections = run.hidden[0] * (5 + run.hidden[0] + 1) if run.method == "dense" else 448
         results[run.name] = {"run": run.name, "seed": run.seed, "score": scores[run.group][plan.seeds.index(run.seed)],
-                             "actor": {"connections": connections}, "training": {"seconds": 100.0},
-                             "evaluation_seconds": 2.0}
+                             "actor": {"connections": connections},
+                             "training": {"seconds": 100.0, "cpu_seconds": 80.0},
+                             "evaluation_seconds": 2.0, "evaluation_cpu_seconds": 1.0}
     return results
+
+
+def test_a_paused_run_does_not_size_the_plan():
+    # a run stopped for an hour by other jobs inflates the mean wall time; the plan's hours come from the median
+    plan = parse_plan(tiny_plan_data(seeds=[0, 1, 2, 3, 4]))
+    scores = {group: [850.0] * 5 for group in ("dense", "dense-0.9", "set-0.9", "rigl-0.9")}
+    results = fake_results(plan, scores)
+    paused = next(iter(results.values()))
+    paused["training"]["seconds"] = 3700.0
+    runs = summarise(plan, results, zoo=[])["runs"]
+    assert runs["median_seconds"] == 102.0 and runs["mean_seconds"] > 200.0
+    assert runs["measured_hours"]["1"] == pytest.approx(102.0 * 20 / 3600)
 
 
 def test_summary_plot_and_commentary_come_from_the_data():
@@ -182,8 +195,10 @@ def test_summary_plot_and_commentary_come_from_the_data():
     assert claims == {"sparse_beats_dense": "holds", "prunable_without_loss": "holds", "rigl_like_set": "holds"}
     groups = {g["group"]: g for g in summary["groups"]}
     assert groups["set-0.9"]["iqm"][0] == pytest.approx(849.0)  # 848, 849, 850 kept
-    assert summary["runs"]["mean_seconds"] == 102.0
+    assert summary["runs"]["mean_seconds"] == 102.0 and summary["runs"]["mean_cpu_seconds"] == 81.0
     assert summary["runs"]["measured_hours"]["2"] == pytest.approx(102.0 * 20 / 2 / 3600)
+    assert "a median of 102 s of wall time each (training and evaluation; mean 102 s, 81 s of CPU" in \
+        commentary_markdown(summary)
     text = commentary_markdown(summary)
     for group in groups.values():
         estimate, low, high = group["iqm"]

@@ -99,6 +99,7 @@ def summarise(plan: SweepPlan, results: dict[str, dict[str, Any]], zoo: list[dic
             compare(entry, group_name("set", sparsity), _sign, rigl_set)
     finished = list(results.values())
     seconds = [run_seconds(r) for r in finished]
+    cpu_seconds = [run_cpu_seconds(r) for r in finished if "cpu_seconds" in r["training"]]
     return {
         "format": SUMMARY_FORMAT, "format_version": SUMMARY_VERSION,
         "env_id": plan.env_id, "threshold": solved_threshold(plan.env_id), "plan": plan.data,
@@ -107,10 +108,14 @@ def summarise(plan: SweepPlan, results: dict[str, dict[str, Any]], zoo: list[dic
                  f"{plan.evaluation_episodes} episodes, evaluation seed {plan.evaluation_seed}",
         "runs": {"planned": len(plan.runs()), "finished": len(finished),
                  "mean_seconds": stats.fmean(seconds) if seconds else None,
+                 # the median, not the mean, sizes the plan: a run paused or starved by other jobs on the
+                 # machine inflates the mean without saying anything about the runs' cost
+                 "median_seconds": stats.median(seconds) if seconds else None,
+                 "mean_cpu_seconds": stats.fmean(cpu_seconds) if cpu_seconds else None,
                  "total_steps": plan.ppo_config(plan.runs()[0]).total_steps,
                  # the whole plan's wall time: from the plan's measured run, and from the finished runs
                  "estimated_hours": {str(w): plan.estimated_hours(w) for w in WORKER_COUNTS},
-                 "measured_hours": {str(w): sweep_hours(stats.fmean(seconds), len(plan.runs()), w) if seconds
+                 "measured_hours": {str(w): sweep_hours(stats.median(seconds), len(plan.runs()), w) if seconds
                                     else None for w in WORKER_COUNTS}},
         "groups": groups,
         "dense_iqm": dense_iqm, "no_loss_margin": margin,
@@ -124,6 +129,11 @@ def summarise(plan: SweepPlan, results: dict[str, dict[str, Any]], zoo: list[dic
 def run_seconds(result: dict[str, Any]) -> float:
     """A run's wall time: training and evaluation."""
     return result["training"]["seconds"] + result["evaluation_seconds"]
+
+
+def run_cpu_seconds(result: dict[str, Any]) -> float:
+    """A run's CPU time (its own process): training and evaluation."""
+    return result["training"]["cpu_seconds"] + result["evaluation_cpu_seconds"]
 
 
 def _sign(interval: Interval) -> str:
