@@ -227,7 +227,9 @@ class SparseTrainer:
             grown = self.rng.choice(candidates, size=count, replace=False)
         flat_m[grown] = 1.0
         flat_w[dropped] = 0.0
-        flat_w[grown] = 0.0  # new connections start at zero
+        # new connections start at zero (google-research/rigl: grow_init='zeros'); one whose gradient is exactly
+        # zero (out of a unit with no live input and zero bias, or into one with no live output) stays zero
+        flat_w[grown] = 0.0
         touched.reshape(-1)[dropped] = touched.reshape(-1)[grown] = True
 
     def _prune_to(self, weight: np.ndarray, mask: np.ndarray, sparsity: float, touched: np.ndarray) -> None:

@@ -103,7 +103,10 @@ def summarise(plan: SweepPlan, results: dict[str, dict[str, Any]], zoo: list[dic
     return {
         "format": SUMMARY_FORMAT, "format_version": SUMMARY_VERSION,
         "env_id": plan.env_id, "threshold": solved_threshold(plan.env_id), "plan": plan.data,
-        "parameter_count": "connections of the acting network (nonzero actor weights; biases and log-std not counted)",
+        "parameter_count": "connections of the acting network (nonzero actor weights; biases and log-std not "
+                           "counted). A SET or RigL group can count fewer than its mask holds: a weight grown at "
+                           "zero whose gradient is exactly zero (it leaves a unit with no live input and a zero "
+                           "bias, or enters a unit with no live output) stays zero and carries nothing",
         "score": "protocol mean return of the run's final deterministic policy, "
                  f"{plan.evaluation_episodes} episodes, evaluation seed {plan.evaluation_seed}",
         "runs": {"planned": len(plan.runs()), "finished": len(finished),
