@@ -108,3 +108,21 @@ def test_a_saved_mlp_agent_is_reported_through_its_network(capsys):
     assert input_report(policy) == input_report(policy.network)
     assert main(["inputs", "ppo-sparse", "--env", "InvertedPendulum-v0"]) == 0
     assert "live inputs:" in capsys.readouterr().out
+
+
+def test_the_subsets_table_groups_rows_by_trainer_and_task_in_the_studys_subset_order():
+    from pendulum_zoo.studies.tickets_report import subsets_markdown
+
+    def entry(trainer, subset, inputs, seed, score):
+        return {"trainer": trainer, "env_id": "pendulum_zoo/InvertedPendulum-v0", "subset": subset,
+                "inputs": inputs, "seed": seed, "score": score}
+
+    # a subset added to a finished study is appended to the file after every other trainer's entries
+    entries = [entry("bc", "all", ["x"], 0, 1000.0), entry("ppo", "all", ["x"], 0, 990.0),
+               entry("bc", "x+sin+theta_dot", ["x", "sin(theta)", "theta_dot"], 0, 500.0),
+               entry("bc", "pole", ["cos(theta)"], 0, 300.0), entry("bc", "pole", ["cos(theta)"], 1, 200.0)]
+    rows = [line.split(" | ")[:3] + line.split(" | ")[4:] for line in subsets_markdown(entries).splitlines()
+            if line.startswith("| bc") or line.startswith("| ppo")]
+    assert [(r[0], r[2]) for r in rows] == [("| bc", "all"), ("| bc", "pole"), ("| bc", "x+sin+theta_dot"),
+                                            ("| ppo", "all")]
+    assert rows[1][3:] == ["2", "250 +/- 50 |"]

@@ -13,7 +13,7 @@ from pendulum_zoo.envs.registration import solved_threshold
 from pendulum_zoo.networks.policy import INPUT_NAMES
 from pendulum_zoo.rl.imp import CONDITIONS, IMPState
 from pendulum_zoo.storage.fileio import atomic_write_text, read_json, write_json
-from pendulum_zoo.studies.input_subsets import FILE as SUBSETS_FILE
+from pendulum_zoo.studies.input_subsets import FILE as SUBSETS_FILE, SUBSETS
 from pendulum_zoo.studies.tickets import RESULTS_FILE, RESULTS_FORMAT, TicketsConfig, read_run, save_results
 from pendulum_zoo.studies.tickets_plan import PLAN
 from pendulum_zoo.validation import check_integer
@@ -145,8 +145,15 @@ def subsets_markdown(entries: list[dict]) -> str:
             e["score"])
     lines = ["## Dense agents on input subsets (the paper's Figure 8, bottom)", "",
              "Each trained by the group's trainer and budget on the listed observations only, scored with the protocol "
-             "(10 episodes).", "", "| trainer | task | subset | inputs | seeds | return |", "|---|---|---|---|---:|---:|"]
-    for (trainer, task, subset, inputs), scores in groups.items():
+             "(10 episodes).", "", "| trainer | task | subset | inputs | seeds | return |",
+             "|---|---|---|---|---:|---:|"]
+    order = list(SUBSETS)  # rows by trainer and task, subsets in the study's order
+
+    def row_key(key: tuple) -> tuple:
+        trainer, task, subset, _ = key
+        return trainer, task, order.index(subset) if subset in order else len(order), subset
+
+    for (trainer, task, subset, inputs), scores in sorted(groups.items(), key=lambda item: row_key(item[0])):
         lines.append(f"| {trainer} | {task} | {subset} | {inputs} | {len(scores)} | "
                      f"{np.mean(scores):.0f} +/- {np.std(scores):.0f} |")
     return "\n".join(lines) + "\n"
