@@ -37,9 +37,11 @@ PLAN: dict[str, tuple[tuple[int, ...], dict, float, str]] = {
     "ppo-balance-gain": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE, "actor_output_gain": None}, 1.0,
                          "PPO with the actor's output layer at Kaiming's gain: does the ticket outlive round 12? estimated"),
     "ppo-balance-input0.1": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE, "init": "kaiming-input-0.1"},
-                             1.0, "Figure 8 top: PPO's input masks with the input layer scaled by 0.1; estimated"),
+                             2.0, "Figure 8 top: PPO's input masks with the input layer scaled by 0.1 (2.0 h measured "
+                                  "beside another group on the 2 cores)"),
     "ppo-balance-actor-critic": ((0, 1, 2, 3, 4), {"trainer": "ppo", "env_id": BALANCE, "pruned": "actor-critic"},
-                                 1.1, "Appendix A.5: pruning actor and critic together (ACP); estimated"),
+                                 2.0, "Appendix A.5: pruning actor and critic together (ACP) (2.0 h measured beside "
+                                      "another group on the 2 cores)"),
     "bc-swingupwide": ((0, 1, 2, 3, 4), {"trainer": "bc", "env_id": SWINGUP_WIDE, "teacher_steps": 50_000}, 0.6,
                        "The widened swing-up, where the cart position may matter (end stops); estimated"),
     "ppo-swingupwide": ((0, 1, 2), {"trainer": "ppo", "env_id": SWINGUP_WIDE, "rounds": 10, "ppo_steps": 1_000_000,
