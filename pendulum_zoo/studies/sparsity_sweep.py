@@ -148,7 +148,9 @@ def check_result(data: Any, plan: SweepPlan, run: SweepRun, source: str) -> dict
         score = check_number("score", data.get("score"))
         training = data.get("training") if isinstance(data.get("training"), dict) else {}
         check_number("training.seconds", training.get("seconds"), 0.0)
+        check_number("training.cpu_seconds", training.get("cpu_seconds"), 0.0)
         check_number("evaluation_seconds", data.get("evaluation_seconds"), 0.0)
+        check_number("evaluation_cpu_seconds", data.get("evaluation_cpu_seconds"), 0.0)
         report = report_from_dict(data.get("report"), "its protocol report")
     except (TypeError, ValueError) as error:
         raise fail(f"is damaged: {error}") from None

@@ -90,10 +90,10 @@ def _dense_text(plan: dict[str, Any]) -> str:
 
 def _time_text(runs: dict[str, Any], timing: dict[str, Any] | None) -> str:
     hours = runs["measured_hours"]
-    cpu = "" if runs.get("mean_cpu_seconds") is None else f", {runs['mean_cpu_seconds']:.0f} s of CPU on average"
     measured = "no run has finished yet" if runs["mean_seconds"] is None else (
         f"the finished runs took a median of {runs['median_seconds']:.0f} s of wall time each (training and "
-        f"evaluation; mean {runs['mean_seconds']:.0f} s{cpu}), so the {runs['planned']} runs take about "
+        f"evaluation; mean {runs['mean_seconds']:.0f} s, {runs['mean_cpu_seconds']:.0f} s of CPU on average), "
+        f"so the {runs['planned']} runs take about "
         f"{hours['1']:.1f} h on one worker, {hours['2']:.1f} h on two")
     text = f"- Time: {measured}."
     if timing is not None:

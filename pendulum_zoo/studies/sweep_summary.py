@@ -99,7 +99,7 @@ def summarise(plan: SweepPlan, results: dict[str, dict[str, Any]], zoo: list[dic
             compare(entry, group_name("set", sparsity), _sign, rigl_set)
     finished = list(results.values())
     seconds = [run_seconds(r) for r in finished]
-    cpu_seconds = [run_cpu_seconds(r) for r in finished if "cpu_seconds" in r["training"]]
+    cpu_seconds = [run_cpu_seconds(r) for r in finished]
     return {
         "format": SUMMARY_FORMAT, "format_version": SUMMARY_VERSION,
         "env_id": plan.env_id, "threshold": solved_threshold(plan.env_id), "plan": plan.data,

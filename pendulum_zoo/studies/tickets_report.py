@@ -147,11 +147,11 @@ def subsets_markdown(entries: list[dict]) -> str:
              "Each trained by the group's trainer and budget on the listed observations only, scored with the protocol "
              "(10 episodes).", "", "| trainer | task | subset | inputs | seeds | return |",
              "|---|---|---|---|---:|---:|"]
-    order = list(SUBSETS)  # rows by trainer and task, subsets in the study's order
+    rank = {name: k for k, name in enumerate(SUBSETS)}  # rows by trainer and task, subsets in the study's order
 
     def row_key(key: tuple) -> tuple:
         trainer, task, subset, _ = key
-        return trainer, task, order.index(subset) if subset in order else len(order), subset
+        return trainer, task, rank.get(subset, len(rank)), subset
 
     for (trainer, task, subset, inputs), scores in sorted(groups.items(), key=lambda item: row_key(item[0])):
         lines.append(f"| {trainer} | {task} | {subset} | {inputs} | {len(scores)} | "
